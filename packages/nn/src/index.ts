@@ -1,2 +1,20 @@
 // Public API of @dyrep/nn.
-export {};
+export { Module, StateDictError } from './module';
+export type { LoadStateDictOptions } from './module';
+export { Conv2d, conv2dGrouped } from './conv2d';
+export type { Conv2dOptions, ConvGeometry } from './conv2d';
+export { BatchNorm2d, batchNormTrain } from './batch-norm2d';
+export type { BatchNorm2dOptions } from './batch-norm2d';
+export { Linear } from './linear';
+export { ReLU } from './relu';
+export { Identity } from './identity';
+export { MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten } from './pool2d';
+export type { Pool2dOptions } from './pool2d';
+export { Sequential } from './sequential';
+export { Dropout } from './dropout';
+export { countParams, countFlops, traceModules } from './count';
+export type { TracedModule } from './count';
+export { normalizePadding, toTfjsPad, outputLength } from './padding';
+export type { Padding2d, ExplicitPadding2d } from './padding';
+export { Rng, globalRng, manualSeed } from './random';
+export { kaimingNormalFanOut, uniformInit } from './init';

@@ -1,4 +1,7 @@
 // Shared test helpers for dyrep-ts packages (private).
 export { useBackend } from './use-backend';
-export { expectClose, maxAbsDiff } from './tensor-matchers';
+export { expectClose, expectArrayClose, maxAbsDiff } from './tensor-matchers';
 export { expectNoLeak } from './leak-check';
+export { refConv2d, refPool2d } from './reference-ops';
+export type { Arr } from './reference-ops';
+export { randomArr } from './random-arrays';

@@ -14,3 +14,17 @@ export function expectClose(a: tf.Tensor, b: tf.Tensor, rtol = 1e-5, atol = 1e-6
   const tol = atol + rtol * scale;
   expect(diff, `${what}: max |Δ| = ${diff} > ${tol} (max |ref| = ${scale})`).to.be.at.most(tol);
 }
+
+/** Asserts a tensor equals a flat reference array within atol + rtol · max |ref|. */
+export function expectArrayClose(a: tf.Tensor, ref: { data: ArrayLike<number>; shape: number[] }, rtol = 1e-5, atol = 1e-6, what = 'tensor'): void {
+  expect(a.shape, `${what} shape`).to.deep.equal(ref.shape);
+  const got = a.dataSync();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < got.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - ref.data[i]));
+    scale = Math.max(scale, Math.abs(ref.data[i]));
+  }
+  const tol = atol + rtol * scale;
+  expect(diff, `${what}: max |Δ| = ${diff} > ${tol} (max |ref| = ${scale})`).to.be.at.most(tol);
+}
