@@ -1,0 +1,45 @@
+/** Names of the branches a rep-block can hold (see the spec, section 2). */
+export type BranchKind = 'kxk' | '1x1' | '1x1_kxk' | '1x1_avg' | '1xk' | 'kx1' | 'id';
+
+/** Every branch kind, in canonical order. */
+export const BRANCH_KINDS: readonly BranchKind[] = ['kxk', '1x1', '1x1_kxk', '1x1_avg', '1xk', 'kx1', 'id'];
+
+/** Replace the conv at `path` by a rep-block with `branches` (which must include `kxk`). */
+export interface GrowOp {
+  type: 'grow';
+  path: string;
+  branches: readonly BranchKind[];
+}
+
+/** Remove `branches` from the rep-block at `path`, folding them into its `kxk` branch. */
+export interface CutOp {
+  type: 'cut';
+  path: string;
+  branches: readonly BranchKind[];
+}
+
+/**
+ * A structure change proposed by a policy and applied by the trainer between steps. Grows are
+ * applied before cuts. `recalibrateBnBatches` asks the trainer to re-estimate the BN statistics of
+ * grown blocks on that many training batches before fixing their `kxk` branch.
+ */
+export interface MutationPlan {
+  /** The policy that proposed it. */
+  source: string;
+  ops: readonly (GrowOp | CutOp)[];
+  recalibrateBnBatches?: number;
+}
+
+/** What applying a plan changed, in parameter paths. */
+export interface MutationResult {
+  plan: MutationPlan;
+  /** Parameter and buffer paths that did not exist before. */
+  added: string[];
+  /** Parameter and buffer paths that no longer exist (their variables are disposed). */
+  removed: string[];
+  /** Paths whose variable lives on under another path (optimizer state follows it). */
+  renamed: [from: string, to: string][];
+  /** Trainable parameter count and multiply-adds per example after the change. */
+  params: number;
+  flops: number;
+}
