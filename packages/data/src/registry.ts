@@ -1,0 +1,71 @@
+import { loadCifar10, loadCifar100 } from './cifar';
+import { DataError } from './data-error';
+import { takeFirst, type Dataset } from './dataset';
+import { loadFashionMnist } from './fashion-mnist';
+import { loadImageFolder } from './image-folder';
+import { loadMnist } from './mnist';
+import { createSyntheticDataset, type SyntheticOptions } from './synthetic';
+
+/** Options of {@link createDataset}; each dataset reads the fields that apply to it. */
+export interface CreateDatasetOptions {
+  /** Data directory (resolved with fallbacks for the file-based datasets; required for `image-folder`). */
+  dataDir?: string;
+  /** `train` or `test`. Default `train`. */
+  split?: 'train' | 'test';
+  /** Keep only the first `limit` examples. */
+  limit?: number;
+  /** `image-folder`: output size (default 32). */
+  imageSize?: number | readonly [number, number];
+  /** `image-folder`: 1 or 3 channels (default 3). */
+  channels?: 1 | 3;
+  /** `image-folder`: fixed class list (e.g. the training split's). */
+  classNames?: readonly string[];
+  /** `cifar100`: fine (100) or coarse (20) labels. Default fine. */
+  labels?: 'fine' | 'coarse';
+  /** `synthetic`: generator options (size, classes, shape, seed, noise). */
+  synthetic?: Omit<SyntheticOptions, 'split'>;
+}
+
+/** Builds a dataset from {@link CreateDatasetOptions}. */
+export type DatasetFactory = (options: CreateDatasetOptions) => Promise<Dataset>;
+
+const factories = new Map<string, DatasetFactory>([
+  ['fashion-mnist', (o) => loadFashionMnist({ dataDir: o.dataDir, split: o.split })],
+  ['mnist', (o) => loadMnist({ dataDir: o.dataDir, split: o.split })],
+  ['cifar10', (o) => loadCifar10({ dataDir: o.dataDir, split: o.split })],
+  ['cifar100', (o) => loadCifar100({ dataDir: o.dataDir, split: o.split, labels: o.labels })],
+  [
+    'image-folder',
+    async (o) => {
+      if (!o.dataDir) throw new DataError('invalid-argument', "image-folder: dataDir is required (a directory of '<class>/<image>' files)");
+      return loadImageFolder(o.dataDir, { split: o.split, size: o.imageSize, channels: o.channels, classNames: o.classNames });
+    },
+  ],
+  ['synthetic', async (o) => createSyntheticDataset({ ...o.synthetic, split: o.split, name: `synthetic/${o.split ?? 'train'}` })],
+]);
+
+/** Names accepted by {@link createDataset}, sorted. */
+export function listDatasets(): string[] {
+  return [...factories.keys()].sort();
+}
+
+/** Adds a dataset factory under `name` (a duplicate throws); returns a function that removes it. */
+export function registerDataset(name: string, factory: DatasetFactory): () => void {
+  if (factories.has(name)) throw new DataError('invalid-argument', `registerDataset: '${name}' is already registered`);
+  factories.set(name, factory);
+  return () => {
+    if (factories.get(name) === factory) factories.delete(name);
+  };
+}
+
+/**
+ * Loads a dataset by name: `fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `image-folder`,
+ * `synthetic`, or one added with {@link registerDataset}. `limit` keeps the first N examples.
+ * An unknown name throws a {@link DataError} listing the known ones.
+ */
+export async function createDataset(name: string, options: CreateDatasetOptions = {}): Promise<Dataset> {
+  const factory = factories.get(name);
+  if (!factory) throw new DataError('unknown-dataset', `unknown dataset '${name}'; known datasets: ${listDatasets().join(', ')}`);
+  const ds = await factory(options);
+  return options.limit === undefined ? ds : takeFirst(ds, options.limit);
+}
