@@ -1,3 +1,4 @@
 // Public API of @dyrep/backend.
-export { initBackend } from './init-backend';
-export type { BackendName, BackendChoice } from './init-backend';
+export { initBackend, TFJS_NODE, TFJS_NODE_GPU } from './init-backend';
+export type { BackendName, BackendChoice, InitBackendOptions } from './init-backend';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernelConfigs } from './kernels/register-all';

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
+import { registerWasmTrainingKernels } from './kernels/register-all';
+import { importOptional } from './internal/optional-module';
+import type { OptionalImport } from './internal/optional-module';
 
 /** A backend name accepted by {@link initBackend}. */
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -8,36 +10,141 @@ export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 /** What {@link initBackend} chose and why. */
 export interface BackendChoice {
   /** The tfjs backend now active: `tensorflow`, `wasm` or `cpu`. */
-  backend: string;
+  backend: 'tensorflow' | 'wasm' | 'cpu';
   /** The npm package that provides it. */
   package: string;
+  /** True when the `tensorflow` backend runs on a GPU; false otherwise. */
+  gpu: boolean;
   /** One sentence on why this backend was chosen. */
   reason: string;
 }
 
-const require = createRequire(import.meta.url);
-
-function tryRequire(name: string): boolean {
-  try {
-    require(name);
-    return true;
-  } catch {
-    return false;
-  }
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /** Report the choice: `true` prints one line with `console.info`; a function receives that line. Silent by default. */
+  log?: boolean | ((message: string) => void);
 }
 
-/** Selects and initialises the tfjs backend; `auto` prefers tfjs-node-gpu, then tfjs-node, then wasm. */
-export async function initBackend(name: BackendName = 'auto'): Promise<BackendChoice> {
+/** The optional peer dependencies providing the `tensorflow` backend, and how to install them. */
+export const TFJS_NODE = '@tensorflow/tfjs-node';
+/** The GPU (CUDA, Linux x64) flavour of {@link TFJS_NODE}. */
+export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
+
+/** Hooks {@link initBackend} uses to reach the outside world; replaced in tests. */
+export interface BackendProbes {
+  importOptional(spec: string): Promise<OptionalImport>;
+  /** Activates a registered tfjs backend; false when it cannot be initialised. */
+  activate(backend: string): Promise<boolean>;
+  /** Whether the active `tensorflow` backend runs on a GPU (tfjs-node's `isUsingGpuDevice`). */
+  gpuVisible(): boolean;
+}
+
+const realProbes: BackendProbes = {
+  importOptional,
+  async activate(backend) {
+    const ok = await tf.setBackend(backend);
+    if (ok) await tf.ready();
+    return ok;
+  },
+  gpuVisible() {
+    const binding = (tf.backend() as { binding?: { isUsingGpuDevice?: () => boolean } }).binding;
+    return binding?.isUsingGpuDevice?.() === true;
+  },
+};
+
+function installHint(): string {
+  return (
+    `Install one next to @tensorflow/tfjs 4.22.0 (same version, so there is a single tfjs engine): ` +
+    `\`npm install ${TFJS_NODE}@4.22.0\` (CPU) or \`npm install ${TFJS_NODE_GPU}@4.22.0\` (CUDA GPU, Linux x64); ` +
+    `their install step downloads libtensorflow, so do not pass --ignore-scripts. ` +
+    `Or call initBackend('wasm'), which needs nothing extra.`
+  );
+}
+
+function describeFailure(spec: string, r: OptionalImport): string {
+  if (r.ok) return `${spec} loaded`;
+  return r.missing ? `${spec} is not installed` : `${spec} is installed but failed to load (${r.error})`;
+}
+
+/** Tries tfjs-node-gpu, then tfjs-node; returns the choice, or the reasons both failed. */
+async function tryTensorflow(probes: BackendProbes, prefix: string): Promise<BackendChoice | { failures: string[] }> {
+  const gpuPkg = await probes.importOptional(TFJS_NODE_GPU);
+  if (gpuPkg.ok) {
+    if (await probes.activate('tensorflow')) {
+      const gpu = probes.gpuVisible();
+      // tfjs-node-gpu runs on the CPU without a GPU; loading tfjs-node too would register the
+      // `tensorflow` backend twice, so it is kept.
+      const reason = gpu
+        ? `${prefix}${TFJS_NODE_GPU} is installed and sees a GPU`
+        : `${prefix}${TFJS_NODE_GPU} is installed but sees no GPU, so libtensorflow runs on the CPU`;
+      return { backend: 'tensorflow', package: TFJS_NODE_GPU, gpu, reason };
+    }
+    return { failures: [`${TFJS_NODE_GPU} loaded but the 'tensorflow' backend failed to initialise`] };
+  }
+  const cpuPkg = await probes.importOptional(TFJS_NODE);
+  if (cpuPkg.ok) {
+    if (await probes.activate('tensorflow')) {
+      return {
+        backend: 'tensorflow', package: TFJS_NODE, gpu: false,
+        reason: `${prefix}${TFJS_NODE} is installed (${describeFailure(TFJS_NODE_GPU, gpuPkg)})`,
+      };
+    }
+    return { failures: [describeFailure(TFJS_NODE_GPU, gpuPkg), `${TFJS_NODE} loaded but the 'tensorflow' backend failed to initialise`] };
+  }
+  return { failures: [describeFailure(TFJS_NODE_GPU, gpuPkg), describeFailure(TFJS_NODE, cpuPkg)] };
+}
+
+async function activateOrThrow(probes: BackendProbes, backend: string): Promise<void> {
+  if (!(await probes.activate(backend))) throw new Error(`initBackend: tfjs could not initialise backend '${backend}'`);
+}
+
+/** {@link initBackend} with replaceable probes (tests use fakes for the tfjs-node paths). */
+export async function initBackendWith(
+  name: BackendName,
+  options: InitBackendOptions,
+  probes: BackendProbes,
+): Promise<BackendChoice> {
   let choice: BackendChoice;
   if (name === 'cpu') {
-    choice = { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', reason: 'requested' };
+    await activateOrThrow(probes, 'cpu');
+    choice = { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, reason: "'cpu' was requested" };
   } else if (name === 'wasm') {
-    choice = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', reason: 'requested' };
+    registerWasmTrainingKernels();
+    await activateOrThrow(probes, 'wasm');
+    choice = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, reason: "'wasm' was requested" };
+  } else if (name === 'tensorflow' || name === 'auto') {
+    const prefix = name === 'auto' ? 'auto: ' : "'tensorflow' was requested and ";
+    const found = await tryTensorflow(probes, prefix);
+    if ('backend' in found) {
+      choice = found;
+    } else if (name === 'tensorflow') {
+      throw new Error(`initBackend('tensorflow'): no TensorFlow binding available: ${found.failures.join('; ')}. ${installHint()}`);
+    } else {
+      registerWasmTrainingKernels();
+      await activateOrThrow(probes, 'wasm');
+      choice = {
+        backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false,
+        reason: `auto: ${found.failures.join(' and ')}, so wasm (with this package's training kernels) is used`,
+      };
+    }
   } else {
-    throw new Error(`backend '${name}' is not available yet`);
+    throw new Error(`initBackend: unknown backend '${String(name)}'; expected 'auto', 'tensorflow', 'wasm' or 'cpu'`);
   }
-  const ok = await tf.setBackend(choice.backend);
-  if (!ok) throw new Error(`tfjs could not initialise backend '${choice.backend}'`);
-  await tf.ready();
+  const { log } = options;
+  if (log) {
+    const line = `[@dyrep/backend] using '${choice.backend}' from ${choice.package}: ${choice.reason}`;
+    if (typeof log === 'function') log(line);
+    else console.info(line);
+  }
   return choice;
+}
+
+/**
+ * Selects and initialises the tfjs backend and says why. `auto` prefers `@tensorflow/tfjs-node-gpu`
+ * (with a visible GPU), then `@tensorflow/tfjs-node`, then `wasm`; `tensorflow` rejects with install
+ * instructions when neither binding is installed. Choosing `wasm` registers the wasm training
+ * kernels ({@link registerWasmTrainingKernels}). Silent unless `options.log` is set.
+ */
+export async function initBackend(name: BackendName = 'auto', options: InitBackendOptions = {}): Promise<BackendChoice> {
+  return initBackendWith(name, options, realProbes);
 }
