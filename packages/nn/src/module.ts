@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 let nextVariableId = 0;
+/** Distinguishes this copy of the package, so two bundled copies never register the same variable name. */
+const copyTag = Math.random().toString(36).slice(2, 8);
 
 /** A mismatch between a state dict and a module tree; `problems` lists every difference found. */
 export class StateDictError extends Error {
@@ -20,7 +22,7 @@ export interface LoadStateDictOptions {
  * Base of every layer and network: an ordered tree of named children holding trainable parameters
  * and non-trainable buffers as `tf.Variable`s. Paths are child keys joined by `.`.
  *
- * Variables get process-unique names (`<Class>_<n>/<leaf>`), so any number of models coexist in
+ * Variables get process-unique names (`<Class>_<tag><n>/<leaf>`), so any number of models coexist in
  * the global tfjs variable registry; the *path* of a variable is its position in the tree, which
  * changes when the tree is edited with {@link setModule}.
  */
@@ -46,6 +48,17 @@ export abstract class Module {
     return module;
   }
 
+  /**
+   * Removes the child `name` and returns it (the caller owns it now: dispose it unless it is
+   * reused); throws when there is no such child.
+   */
+  protected unregisterModule(name: string): Module {
+    const child = this.childMap.get(name);
+    if (!child) throw new Error(`no child '${name}' to remove (children: ${[...this.childMap.keys()].join(', ') || 'none'})`);
+    this.childMap.delete(name);
+    return child;
+  }
+
   /** Registers a trainable parameter, taking ownership of `value`. */
   protected registerParameter(name: string, value: tf.Tensor): tf.Variable {
     return this.addVariable(this.paramMap, name, value, true);
@@ -58,7 +71,7 @@ export abstract class Module {
 
   private addVariable(map: Map<string, tf.Variable>, name: string, value: tf.Tensor, trainable: boolean): tf.Variable {
     if (this.paramMap.has(name) || this.bufferMap.has(name)) throw new Error(`'${name}' is registered already`);
-    const v = tf.variable(value, trainable, `${this.constructor.name}_${nextVariableId++}/${name}`, 'float32');
+    const v = tf.variable(value, trainable, `${this.constructor.name}_${copyTag}${nextVariableId++}/${name}`, 'float32');
     value.dispose();
     map.set(name, v);
     return v;

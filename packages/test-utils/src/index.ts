@@ -5,3 +5,5 @@ export { expectNoLeak } from './leak-check';
 export { refConv2d, refPool2d } from './reference-ops';
 export type { Arr } from './reference-ops';
 export { randomArr } from './random-arrays';
+export { randomizeBatchNorms } from './randomize-batch-norms';
+export { tinyConvNet } from './toy-model';

@@ -1,0 +1,27 @@
+// Public API of @dyrep/rep-blocks.
+export { BRANCH_KINDS, validBranches, checkBranches, normalizeGeometry, isCentred, branchInvalidReason } from './branches';
+export type { BranchKind, BlockGeometry, BlockGeometryInput } from './branches';
+export { PRESETS, listPresets, presetBranches, resolveBranches } from './presets';
+export type { PresetName } from './presets';
+export { BnAndPad } from './bn-and-pad';
+export { Branch, ConvBnBranch, OneByOneKxkBranch, OneByOneAvgBranch, IdentityBranch, createBranch, fuseBranches } from './branch-modules';
+export type { CreateBranchOptions } from './branch-modules';
+export { RepBlock, isRepBlock, DEFAULT_MAX_DEPTH } from './rep-block';
+export type { RepBlockOptions } from './rep-block';
+export { growConv, growAt, listGrowableConvs, blockGeometryOf } from './grow';
+export type { GrowOptions, GrowableConv } from './grow';
+export { selectBranchesToCut } from './cut';
+export type { CutRuleOptions } from './cut';
+export { recalibrateBn } from './recalibrate-bn';
+export type { RecalibrateBnOptions } from './recalibrate-bn';
+export { fuseModel, listRepBlocks, outermostRepBlocks } from './fuse-model';
+export type { FuseModelOptions, RepBlockEntry } from './fuse-model';
+export { describeStructure, applyStructure } from './structure';
+export type { BlockStructure } from './structure';
+export { fuseConvBn, bnStatistics } from './transforms/conv-bn';
+export { addParallel } from './transforms/add-parallel';
+export { fuseOneByOneThenKxk } from './transforms/one-by-one-then-kxk';
+export { avgPoolKernel } from './transforms/avg-pool-kernel';
+export { padKernelToKxk } from './transforms/pad-to-kxk';
+export { identityKernel } from './transforms/identity-kernel';
+export type { FusedKernel, BnStatistics } from './transforms/fused-kernel';
