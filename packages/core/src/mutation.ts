@@ -4,11 +4,18 @@ export type BranchKind = 'kxk' | '1x1' | '1x1_kxk' | '1x1_avg' | '1xk' | 'kx1' |
 /** Every branch kind, in canonical order. */
 export const BRANCH_KINDS: readonly BranchKind[] = ['kxk', '1x1', '1x1_kxk', '1x1_avg', '1xk', 'kx1', 'id'];
 
-/** Replace the conv at `path` by a rep-block with `branches` (which must include `kxk`). */
+/**
+ * Replace the conv at `path` by a rep-block with `branches` (which must include `kxk`). The new
+ * branches' last BN starts at γ = `gate` (default 0.01) and `kxk` takes the difference, so the
+ * block computes what the conv computed. `dropFollowingBn` (static DBB baselines) also replaces
+ * the BatchNorm that followed the conv by an identity, as each branch has its own.
+ */
 export interface GrowOp {
   type: 'grow';
   path: string;
   branches: readonly BranchKind[];
+  gate?: number;
+  dropFollowingBn?: boolean;
 }
 
 /** Remove `branches` from the rep-block at `path`, folding them into its `kxk` branch. */

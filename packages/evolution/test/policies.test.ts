@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'chai';
+import type { MutationPlan, TrainerContext } from '@dyrep/core';
+import { createModel } from '@dyrep/models';
+import { isRepBlock, listRepBlocks, growAt } from '@dyrep/rep-blocks';
+import type { SaliencyCollector } from '@dyrep/saliency';
+import { createPolicy, dyrepPolicy, listPolicies, registerPolicy, staticPolicy } from '@dyrep/evolution';
+import { applyMutationPlan } from '@dyrep/trainer';
+import { useBackend, tinyConvNet } from '@dyrep/test-utils';
+import type { Module } from '@dyrep/nn';
+
+/** A context that records proposed plans. */
+function recordingContext(model: Module): { ctx: TrainerContext; plans: MutationPlan[] } {
+  const plans: MutationPlan[] = [];
+  const ctx = { model, proposeMutation: (p: MutationPlan) => plans.push(p) } as unknown as TrainerContext;
+  return { ctx, plans };
+}
+
+const fixedRanking = (paths: string[]): SaliencyCollector =>
+  ({ id: 'saliency', hooks: {}, ranking: () => paths.map((path, i) => ({ path, score: -i, count: 1 })), reset() {} }) as SaliencyCollector;
+
+describe('evolution policies', () => {
+  useBackend('wasm');
+
+  it('dyrep grows the top-k ranked convs every adjustInterval epochs while epoch < maxAdjustEpochs', () => {
+    const model = tinyConvNet(1, 4, 6);
+    const policy = dyrepPolicy({ saliency: fixedRanking(['features.3', 'features.0']), adjustInterval: 2, maxAdjustEpochs: 4, topK: 1, recalBnBatches: 5 });
+    expect(policy.dependsOn).to.deep.equal(['saliency']);
+    const { ctx, plans } = recordingContext(model);
+    for (let epoch = 0; epoch < 8; epoch++) policy.hooks.onEpochEnd!(ctx, epoch, {});
+    expect(plans.map((p) => p.ops.map((o) => `${o.type}:${o.path}`))).to.deep.equal([['grow:features.3'], ['grow:features.3']]);
+    expect(plans[0].ops[0].branches).to.deep.equal(['kxk', '1x1', '1x1_kxk', '1x1_avg', '1xk', 'kx1']);
+    expect(plans[0].recalibrateBnBatches).to.equal(5);
+    model.dispose();
+  });
+
+  it('dyrep cuts collapsed branches of existing blocks by the spec rule', () => {
+    const model = tinyConvNet(1, 4, 6);
+    const block = growAt(model, 'features.0', { branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'] });
+    tf.tidy(() => {
+      block.branch('1x1').lastBn.weight.assign(tf.fill([6], 0.5));
+      block.branch('1x1_kxk').lastBn.weight.assign(tf.fill([6], 0.01));
+      block.branch('1x1_avg').lastBn.weight.assign(tf.fill([6], 0.3));
+    });
+    const { ctx, plans } = recordingContext(model);
+    dyrepPolicy({ saliency: fixedRanking([]), adjustInterval: 1 }).hooks.onEpochEnd!(ctx, 0, {});
+    expect(plans).to.have.length(1);
+    expect(plans[0].ops).to.deep.equal([{ type: 'cut', path: 'features.0', branches: ['1x1_kxk'] }]);
+    model.dispose();
+  });
+
+  it('static presets convert every eligible conv before training and drop the BN after it', async () => {
+    const model = createModel('resnet18', { width: 0.125, numClasses: 10, inChannels: 1, stem: 'cifar' });
+    const { ctx, plans } = recordingContext(model);
+    createPolicy('dbb').hooks.onTrainBegin!(ctx);
+    expect(plans).to.have.length(1);
+    const result = await applyMutationPlan(model, plans[0], { inputShape: [28, 28, 1] });
+    const blocks = listRepBlocks(model);
+    expect(blocks.map((b) => b.path)).to.include.members(['conv1', 'layer1.0.conv1', 'layer4.1.conv2']);
+    expect(blocks.every(({ block }) => block.branchKinds.join() === 'kxk,1x1,1x1_kxk,1x1_avg')).to.equal(true);
+    expect(model.getModule('bn1').constructor.name).to.equal('Identity');
+    expect(model.getModule('layer1.0.bn2').constructor.name).to.equal('Identity');
+    expect(result.removed).to.include('bn1.weight');
+    const again = recordingContext(model);
+    createPolicy('dbb').hooks.onTrainBegin!(again.ctx);
+    expect(again.plans).to.have.length(0);
+    expect(isRepBlock(model.getModule('layer2.0.conv1'))).to.equal(true);
+    model.dispose();
+  });
+
+  it('has a registry with clear errors', () => {
+    expect(listPolicies()).to.include.members(['none', 'dyrep', 'dbb', 'repvgg', 'acb']);
+    expect(() => createPolicy('grow-everything')).to.throw(/unknown policy 'grow-everything' \(known: none, dyrep, dbb, repvgg, acb/);
+    expect(() => createPolicy('dyrep')).to.throw(/needs a saliency collector/);
+    expect(() => dyrepPolicy({ saliency: fixedRanking([]), adjustInterval: 0 })).to.throw(/adjustInterval must be a positive integer/);
+    registerPolicy('acb-late', () => staticPolicy({ preset: 'acb', id: 'acb-late' }));
+    expect(createPolicy('acb-late').id).to.equal('acb-late');
+  });
+});

@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BatchInfo, GrowOp, MutationPlan, MutationResult } from '@dyrep/core';
+import { BatchNorm2d, Conv2d, Identity, Sequential, countFlops, countParams, type Module } from '@dyrep/nn';
+import { growAt, isRepBlock, type RepBlock } from '@dyrep/rep-blocks';
+
+/** Options of {@link applyMutationPlan}. */
+export interface ApplyMutationOptions {
+  /** Shape of one input example `[H, W, C]`, for the FLOPs count after the change. */
+  inputShape: number[];
+  /** Training batches for BN recalibration of grown blocks (their `x` is the model input). */
+  recalibrationBatches?: () => AsyncIterable<BatchInfo>;
+}
+
+/**
+ * Applies a mutation plan to `model` in place, function-preservingly in eval mode: grows first
+ * (each conv becomes a rep-block via `growAt`, optionally recalibrating the new BNs on the conv's
+ * real inputs before `kxk` takes the difference), then cuts (branches folded into `kxk`; a block
+ * left with `kxk` alone becomes a plain conv with bias). Replaced variables are disposed. Returns
+ * which parameter/buffer paths appeared and vanished, with the parameter and FLOP counts after.
+ */
+export async function applyMutationPlan(model: Module, plan: MutationPlan, options: ApplyMutationOptions): Promise<MutationResult> {
+  const before = variableIds(model);
+  for (const op of plan.ops) if (op.type === 'grow') await grow(model, op, plan.recalibrateBnBatches ?? 0, options);
+  for (const op of plan.ops) {
+    if (op.type !== 'cut') continue;
+    const block = model.getModule(op.path);
+    if (!isRepBlock(block)) throw new Error(`cannot cut '${op.path}': it is a ${block.constructor.name}, not a rep-block`);
+    block.cut(op.branches);
+    if (block.branchKinds.length === 1) model.setModule(op.path, block.toConv()).dispose();
+  }
+  const after = variableIds(model);
+  return {
+    plan,
+    added: [...after].filter(([p, id]) => before.get(p) !== id).map(([p]) => p),
+    removed: [...before].filter(([p, id]) => after.get(p) !== id).map(([p]) => p),
+    renamed: [],
+    params: countParams(model),
+    flops: countFlops(model, options.inputShape),
+  };
+}
+
+async function grow(model: Module, op: GrowOp, recalBatches: number, options: ApplyMutationOptions): Promise<RepBlock> {
+  const target = model.getModule(op.path);
+  if (!(target instanceof Conv2d)) throw new Error(`cannot grow '${op.path}': it is a ${target.constructor.name}, not a Conv2d`);
+  const inputs = recalBatches > 0 && options.recalibrationBatches ? await captureInputs(model, target, options.recalibrationBatches()) : [];
+  try {
+    const block = growAt(model, op.path, { branches: op.branches, gate: op.gate, calibrationInputs: inputs.length ? inputs : undefined });
+    if (op.dropFollowingBn) {
+      const bnPath = followingBatchNormPath(model, op.path);
+      if (bnPath) model.setModule(bnPath, new Identity()).dispose();
+    }
+    return block;
+  } finally {
+    tf.dispose(inputs);
+  }
+}
+
+/** Runs the model in eval mode on each batch's `x` and keeps a copy of what `conv` receives. */
+async function captureInputs(model: Module, conv: Conv2d, batches: AsyncIterable<BatchInfo>): Promise<tf.Tensor[]> {
+  const captured: tf.Tensor[] = [];
+  const modes = model.namedModules().map(([, m]) => [m, m.training] as const);
+  const original = conv.forward;
+  conv.forward = (x: tf.Tensor) => {
+    captured.push(tf.keep(tf.clone(x)));
+    return original.call(conv, x);
+  };
+  try {
+    model.eval();
+    for await (const batch of batches) {
+      const x = batch.tensors.x;
+      if (!x) throw new Error('BN recalibration needs batches with an `x` tensor (the model input)');
+      tf.tidy(() => {
+        model.forward(x);
+      });
+    }
+  } catch (e) {
+    tf.dispose(captured);
+    throw e;
+  } finally {
+    delete (conv as { forward?: unknown }).forward;
+    for (const [m, mode] of modes) m.training = mode;
+  }
+  return captured;
+}
+
+/**
+ * The BatchNorm that directly follows the conv at `convPath`: its next sibling in a Sequential,
+ * or the sibling named like it with `conv` → `bn` (`conv1` → `bn1`, ResNet style). Null if none.
+ */
+export function followingBatchNormPath(model: Module, convPath: string): string | null {
+  const cut = convPath.lastIndexOf('.');
+  const parentPath = cut < 0 ? '' : convPath.slice(0, cut);
+  const name = convPath.slice(cut + 1);
+  const parent = model.getModule(parentPath);
+  const siblings = parent.namedChildren();
+  let candidate: string | undefined;
+  if (parent instanceof Sequential) {
+    const i = siblings.findIndex(([n]) => n === name);
+    candidate = siblings[i + 1]?.[0];
+  } else if (name.startsWith('conv')) {
+    candidate = `bn${name.slice(4)}`;
+  }
+  const found = siblings.find(([n]) => n === candidate);
+  if (!found || !(found[1] instanceof BatchNorm2d)) return null;
+  return parentPath ? `${parentPath}.${candidate}` : candidate!;
+}
+
+function variableIds(model: Module): Map<string, number> {
+  return new Map([...model.namedParameters(), ...model.namedBuffers()].map(([p, v]) => [p, v.id]));
+}

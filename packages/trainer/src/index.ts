@@ -1,0 +1,19 @@
+// Public API of @dyrep/trainer.
+export { Trainer, NonFiniteLossError } from './trainer';
+export type { TrainerOptions, FitResult } from './trainer';
+export { HookManager } from './hook-manager';
+export { SGD } from './optim/sgd';
+export type { SgdOptions } from './optim/sgd';
+export { cosineSchedule, stepSchedule, withWarmup } from './optim/lr-schedule';
+export type { LrSchedule } from './optim/lr-schedule';
+export { writeCheckpointFile, readCheckpointFile, CheckpointError } from './checkpoint-file';
+export { MetricsLog } from './metrics-log';
+export type { EpochRecord, StructureEvent } from './metrics-log';
+export { createProgress, silentProgress } from './progress';
+export type { ProgressReporter } from './progress';
+export { classificationTask, crossEntropy, topKCorrect } from './classification-task';
+export type { ClassificationBatch, ClassificationTaskOptions } from './classification-task';
+export type { Task, BatchSource } from './task';
+export { applyMutationPlan } from './apply-mutation-plan';
+export type { ApplyMutationOptions } from './apply-mutation-plan';
+export { followingBatchNormPath } from './apply-mutation-plan';

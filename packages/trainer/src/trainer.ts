@@ -1,0 +1,380 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
+import type { BatchInfo, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, TrainerContext } from '@dyrep/core';
+import { Conv2d, countFlops, countParams, globalRng, StateDictError, type Module } from '@dyrep/nn';
+import { applyStructure, describeStructure } from '@dyrep/rep-blocks';
+import { HookManager } from './hook-manager';
+import { SGD, type SgdOptions } from './optim/sgd';
+import { cosineSchedule, type LrSchedule } from './optim/lr-schedule';
+import { readCheckpointFile, writeCheckpointFile, CheckpointError } from './checkpoint-file';
+import { MetricsLog, type EpochRecord, type StructureEvent } from './metrics-log';
+import { silentProgress, type ProgressReporter } from './progress';
+import { applyMutationPlan } from './apply-mutation-plan';
+import type { BatchSource, Task } from './task';
+
+/** Options of {@link Trainer}. */
+export interface TrainerOptions<B> {
+  /** The network; its structure may change during training through mutation plans. */
+  model: Module;
+  /** What is optimised and how it is evaluated (e.g. `classificationTask()`). */
+  task: Task<B>;
+  /** Training batches (one pass per epoch). */
+  train: BatchSource<B>;
+  /** Validation batches, evaluated after every epoch. */
+  validation?: BatchSource<B>;
+  /** Number of epochs. */
+  epochs: number;
+  /** A fixed base LR with cosine decay to `lrMin` over the run (default 0.1), or a schedule of the step. */
+  lr?: number | LrSchedule;
+  /** Floor of the default cosine schedule (default 1e-6). */
+  lrMin?: number;
+  /** SGD settings (momentum 0.9, weight decay 1e-4 by default). */
+  optimizer?: SgdOptions;
+  /** Plugins to register (saliency collectors, policies, loggers, task adapters). */
+  plugins?: Plugin[];
+  /** Shape of one input example `[H, W, C]`, for FLOPs. */
+  inputShape: number[];
+  /** Directory for `checkpoint/last.ckpt` and `metrics.jsonl`; nothing is written without it. */
+  outDir?: string;
+  /** Progress display (silent by default). */
+  progress?: ProgressReporter;
+  /** Free-form description stored in checkpoints (model name, options, dataset). */
+  meta?: Record<string, unknown>;
+}
+
+/** What {@link Trainer.fit} returns. */
+export interface FitResult {
+  /** One record per epoch run in this call (also written to metrics.jsonl). */
+  history: EpochRecord[];
+  /** Every structure change of the run, including those before a resume. */
+  events: StructureEvent[];
+  /** The last validation metrics. */
+  finalMetrics: Logs;
+}
+
+/** A run stopped because the loss became NaN or infinite. */
+export class NonFiniteLossError extends Error {
+  constructor(readonly epoch: number, readonly step: number, readonly loss: number) {
+    super(`training stopped: the loss is ${loss} at epoch ${epoch + 1}, step ${step}; the last good checkpoint is kept (lower the learning rate?)`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+const CHECKPOINT_FORMAT = 'dyrep-checkpoint';
+
+/**
+ * Runs epochs of training and validation on any `@dyrep/nn` model, dispatching the hook events of
+ * `@dyrep/core` to its plugins, applying the structure changes they propose between epochs, and
+ * writing metrics and atomic checkpoints.
+ */
+export class Trainer<B> {
+  readonly hooks = new HookManager();
+  readonly optimizer: SGD;
+  private readonly opts: TrainerOptions<B>;
+  private readonly schedule: LrSchedule;
+  private readonly progress: ProgressReporter;
+  private readonly metrics?: MetricsLog;
+  private readonly pending: MutationPlan[] = [];
+  private events: StructureEvent[] = [];
+  private epochNow = 0;
+  private stepNow = 0;
+  private startEpoch = 0;
+  readonly context: TrainerContext;
+
+  constructor(options: TrainerOptions<B>) {
+    if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new Error(`epochs must be a positive integer, got ${options.epochs}`);
+    if (options.train.numBatches < 1) throw new Error('the training data yields no batch (is it empty, or smaller than one batch with dropLast?)');
+    this.opts = options;
+    this.optimizer = new SGD(options.optimizer);
+    const totalSteps = options.epochs * options.train.numBatches;
+    this.schedule = typeof options.lr === 'function' ? options.lr : cosineSchedule(options.lr ?? 0.1, totalSteps, options.lrMin ?? 1e-6);
+    this.progress = options.progress ?? silentProgress;
+    this.metrics = options.outDir ? new MetricsLog(join(options.outDir, 'metrics.jsonl')) : undefined;
+    for (const p of options.plugins ?? []) this.hooks.use(p);
+    const self = this;
+    this.context = {
+      get model() {
+        return self.opts.model;
+      },
+      get epoch() {
+        return self.epochNow;
+      },
+      get step() {
+        return self.stepNow;
+      },
+      get epochs() {
+        return self.opts.epochs;
+      },
+      get lr() {
+        return self.schedule(self.stepNow);
+      },
+      proposeMutation: (plan) => {
+        this.pending.push(plan);
+      },
+      trainingBatches: (n) => this.trainingBatches(n),
+      log: (m) => this.progress.log(m),
+    };
+  }
+
+  /** Registers a plugin; returns a function that unregisters it. */
+  use(plugin: Plugin): () => void {
+    return this.hooks.use(plugin);
+  }
+
+  /** Event → plugins table in dispatch order. */
+  describeHooks(): string {
+    return this.hooks.describe();
+  }
+
+  /** Path of the checkpoint file, when an output directory is set. */
+  get checkpointFile(): string | undefined {
+    return this.opts.outDir ? join(this.opts.outDir, 'checkpoint', 'last.ckpt') : undefined;
+  }
+
+  /** Structure changes applied so far. */
+  get structureEvents(): readonly StructureEvent[] {
+    return this.events;
+  }
+
+  /** Trains from the current epoch to `epochs`, returning per-epoch records and structure events. */
+  async fit(): Promise<FitResult> {
+    const { model, task, train, validation, epochs } = this.opts;
+    const ctx = this.context;
+    const history: EpochRecord[] = [];
+    let finalMetrics: Logs = {};
+    try {
+      await this.hooks.emit('setup', ctx);
+      await this.hooks.emit('onTrainBegin', ctx);
+      let carried = await this.applyPendingMutations(this.startEpoch);
+      this.metrics?.truncateTo(this.startEpoch);
+      for (let epoch = this.startEpoch; epoch < epochs; epoch++) {
+        this.epochNow = epoch;
+        const t0 = performance.now();
+        await this.hooks.emit('onEpochBegin', ctx, epoch);
+        model.train();
+        this.progress.start(epoch, epochs, train.numBatches);
+        let lossSum = 0;
+        let seen = 0;
+        let batches = 0;
+        for await (const batch of train.epoch()) {
+          const loss = await this.trainStep(batch, epoch);
+          const n = task.batchSize(batch);
+          lossSum += loss * n;
+          seen += n;
+          batches++;
+          this.progress.update(batches, seen, lossSum / seen);
+        }
+        const lr = this.schedule(Math.max(0, this.stepNow - 1));
+        const trainLogs: Logs = { loss: lossSum / Math.max(seen, 1), lr };
+        await this.hooks.emit('onEpochEnd', ctx, epoch, trainLogs);
+        if (validation) {
+          model.eval();
+          await this.hooks.emit('onValidationBegin', ctx);
+          finalMetrics = await task.evaluate(model, validation.epoch());
+          await this.hooks.emit('onValidationEnd', ctx, finalMetrics);
+        }
+        const epochEvents = [...carried, ...(await this.applyPendingMutations(epoch))];
+        carried = [];
+        const seconds = (performance.now() - t0) / 1000;
+        const record: EpochRecord = {
+          epoch,
+          lr,
+          trainLoss: trainLogs.loss,
+          ...Object.fromEntries(Object.entries(finalMetrics).map(([k, v]) => [`val_${k}`, v])),
+          seconds,
+          params: countParams(model),
+          flops: countFlops(model, this.opts.inputShape),
+          events: epochEvents,
+        };
+        history.push(record);
+        this.metrics?.append(record);
+        this.progress.stop(formatEpoch(record, epochs, task.primaryMetric));
+        this.epochNow = epoch + 1;
+        if (this.checkpointFile) await this.saveCheckpoint(this.checkpointFile);
+      }
+      await this.hooks.emit('onTrainEnd', ctx);
+    } finally {
+      await this.hooks.emit('teardown', ctx);
+    }
+    return { history, events: [...this.events], finalMetrics };
+  }
+
+  private async trainStep(batch: B, epoch: number): Promise<number> {
+    const { model, task } = this.opts;
+    const ctx = this.context;
+    const info = batchInfo(batch, task.batchSize(batch));
+    try {
+      await this.hooks.emit('onBatchBegin', ctx, this.stepNow, info);
+      const lr = this.schedule(this.stepNow);
+      const params = model.namedParameters();
+      const { value, grads } = tf.variableGrads(() => task.loss(model, batch), params.map(([, v]) => v));
+      try {
+        const loss = (await value.data())[0];
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, this.stepNow, loss);
+        const byPath = new Map<string, tf.Tensor>();
+        for (const [path, v] of params) if (grads[v.name]) byPath.set(path, grads[v.name]);
+        await this.hooks.emit('onAfterBackward', ctx, this.stepNow, { loss: value, grads: byPath });
+        await this.hooks.emit('onBeforeOptimizerStep', ctx, this.stepNow);
+        this.optimizer.step(params, byPath, lr);
+        const step = this.stepNow++;
+        await this.hooks.emit('onBatchEnd', ctx, step, { loss, lr });
+        return loss;
+      } finally {
+        tf.dispose([value, grads]);
+      }
+    } finally {
+      tf.dispose(info.tensors as Record<string, tf.Tensor>);
+    }
+  }
+
+  private async applyPendingMutations(epoch: number): Promise<StructureEvent[]> {
+    const out: StructureEvent[] = [];
+    while (this.pending.length) {
+      const plan = this.pending.shift()!;
+      if (!plan.ops.length) continue;
+      await this.hooks.emit('onBeforeMutate', this.context, plan);
+      const result: MutationResult = await applyMutationPlan(this.opts.model, plan, {
+        inputShape: this.opts.inputShape,
+        recalibrationBatches: () => this.trainingBatches(plan.recalibrateBnBatches ?? 0),
+      });
+      this.optimizer.onStructureChange(result);
+      for (const op of plan.ops) {
+        const event: StructureEvent = { epoch, type: op.type, path: op.path, branches: [...op.branches] };
+        out.push(event);
+        this.events.push(event);
+        this.progress.log(`epoch ${epoch + 1}: ${op.type} ${op.path} [${op.branches.join(', ')}] → ${result.params} params, ${(result.flops / 1e6).toFixed(2)} MFLOPs`);
+      }
+      await this.hooks.emit('onAfterMutate', this.context, result);
+    }
+    return out;
+  }
+
+  /** Up to `n` training batches from a detached pass: the main loader's position is restored afterwards. */
+  private async *trainingBatches(n: number): AsyncIterable<BatchInfo> {
+    if (n <= 0) return;
+    const { train, task } = this.opts;
+    const saved = train.getState?.();
+    let i = 0;
+    try {
+      for await (const batch of train.epoch()) {
+        const info = batchInfo(batch, task.batchSize(batch));
+        try {
+          yield info;
+        } finally {
+          tf.dispose(info.tensors as Record<string, tf.Tensor>);
+        }
+        if (++i >= n) break;
+      }
+    } finally {
+      if (saved !== undefined) train.setState?.(saved as never);
+    }
+  }
+
+  /** Writes the run's full state to `file` atomically and emits `onSaveCheckpoint`. */
+  async saveCheckpoint(file: string): Promise<void> {
+    const { model } = this.opts;
+    const plugins: Record<string, unknown> = {};
+    for (const p of this.hooks.list()) if (p.state) plugins[p.id] = p.state.save();
+    const meta = {
+      format: CHECKPOINT_FORMAT,
+      version: 1,
+      epoch: this.epochNow,
+      step: this.stepNow,
+      structure: describeStructure(model),
+      biasedConvs: biasedConvPaths(model),
+      meta: this.opts.meta ?? {},
+      rng: globalRng().getState(),
+      loader: this.opts.train.getState?.() ?? null,
+      events: this.events,
+      plugins,
+    };
+    const tensors = new Map<string, tf.Tensor>();
+    for (const [k, v] of Object.entries(model.stateDict())) tensors.set(`model/${k}`, v);
+    for (const [k, v] of this.optimizer.getState()) tensors.set(`optim/${k}`, v);
+    writeCheckpointFile(file, meta, tensors);
+    await this.hooks.emit('onSaveCheckpoint', this.context, { epoch: this.epochNow, step: this.stepNow, plugins });
+  }
+
+  /**
+   * Restores a run from a checkpoint: rebuilds the model's rep-block structure, loads weights,
+   * buffers, optimizer state, RNG, data position and plugin states, then emits `onLoadCheckpoint`.
+   * The model must be the plain network the checkpoint was trained from; any difference is
+   * reported path by path.
+   */
+  async resume(file: string): Promise<CheckpointInfo> {
+    const { model } = this.opts;
+    const { meta, tensors } = readCheckpointFile(file);
+    try {
+      const m = meta as Record<string, unknown> & { epoch: number; step: number; structure: unknown; rng: { s: number; spare: number | null }; loader: unknown; events: StructureEvent[]; plugins: Record<string, unknown> };
+      if (!m || m.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`'${file}' is not a dyrep training checkpoint`);
+      try {
+        applyStructure(model, m.structure as Parameters<typeof applyStructure>[1]);
+        addConvBiases(model, (m.biasedConvs as string[] | undefined) ?? []);
+      } catch (e) {
+        throw new CheckpointError(`checkpoint '${file}' does not fit this model's architecture: ${(e as Error).message}`);
+      }
+      const state: Record<string, tf.Tensor> = {};
+      const optim = new Map<string, tf.Tensor>();
+      for (const [k, v] of tensors) {
+        if (k.startsWith('model/')) state[k.slice(6)] = v;
+        else if (k.startsWith('optim/')) optim.set(k.slice(6), v);
+      }
+      try {
+        model.loadStateDict(state);
+      } catch (e) {
+        if (e instanceof StateDictError) throw new CheckpointError(`checkpoint '${file}' does not match the model:\n  - ${e.problems.join('\n  - ')}`);
+        throw e;
+      }
+      this.optimizer.loadState(optim);
+      globalRng().setState(m.rng);
+      if (m.loader !== null && this.opts.train.setState) this.opts.train.setState(m.loader as never);
+      for (const p of this.hooks.list()) {
+        if (p.state && m.plugins[p.id] !== undefined) p.state.load(m.plugins[p.id]);
+      }
+      this.epochNow = this.startEpoch = m.epoch;
+      this.stepNow = m.step;
+      this.events = [...m.events];
+      const info: CheckpointInfo = { epoch: m.epoch, step: m.step, plugins: m.plugins };
+      await this.hooks.emit('onLoadCheckpoint', this.context, info);
+      return info;
+    } finally {
+      tf.dispose([...tensors.values()]);
+    }
+  }
+
+  /** Disposes the optimizer state (the model stays the caller's). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+/** Paths of every Conv2d with a bias (blocks cut down to `kxk` become such convs). */
+function biasedConvPaths(model: Module): string[] {
+  return model.namedModules().filter(([, m]) => m instanceof Conv2d && m.bias).map(([p]) => p);
+}
+
+/** Gives the convs at `paths` a bias where the freshly built model has none (values come from the state dict). */
+function addConvBiases(model: Module, paths: readonly string[]): void {
+  for (const path of paths) {
+    const conv = model.getModule(path);
+    if (!(conv instanceof Conv2d)) throw new Error(`'${path}' is a ${conv.constructor.name}, expected a Conv2d`);
+    if (conv.bias) continue;
+    const copy = new Conv2d({
+      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize, stride: conv.stride,
+      padding: conv.padding, dilation: conv.dilation, groups: conv.groups, weight: tf.clone(conv.weight) as tf.Tensor4D, bias: true,
+    });
+    model.setModule(path, copy).dispose();
+  }
+}
+
+function batchInfo(batch: unknown, size: number): BatchInfo {
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [k, v] of Object.entries(batch as Record<string, unknown>)) if (v instanceof tf.Tensor) tensors[k] = v;
+  return { size, tensors };
+}
+
+function formatEpoch(r: EpochRecord, epochs: number, primary: string): string {
+  const val = r[`val_${primary}`];
+  const metric = typeof val === 'number' ? ` val ${primary} ${(val * 100).toFixed(2)}%` : '';
+  return `epoch ${r.epoch + 1}/${epochs}: loss ${r.trainLoss.toFixed(4)}${metric} lr ${r.lr.toExponential(2)} ${r.seconds.toFixed(1)}s params ${r.params}`;
+}

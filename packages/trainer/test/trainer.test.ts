@@ -1,0 +1,187 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'chai';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Plugin } from '@dyrep/core';
+import { describeStructure, isRepBlock } from '@dyrep/rep-blocks';
+import { Trainer, classificationTask, readCheckpointFile, CheckpointError, NonFiniteLossError, type Task, type ClassificationBatch } from '@dyrep/trainer';
+import { useBackend, maxAbsDiff, tinyConvNet } from '@dyrep/test-utils';
+import { tinySetup } from './helpers';
+import { scriptedPolicy } from './toy-policy';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+
+/** Runs a fixture script in a fresh Node process with the monorepo's TypeScript setup. */
+async function runFixture(script: string, args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', join(here, 'fixtures', script), ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+describe('Trainer', () => {
+  useBackend('wasm');
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dyrep-trainer-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('emits hooks in the documented order', async () => {
+    const { model, trainLoader, testLoader, inputShape } = tinySetup();
+    const calls: string[] = [];
+    const recorder: Plugin = { id: 'recorder', priority: 100, hooks: {} };
+    const events = [
+      'setup', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onAfterBackward', 'onBeforeOptimizerStep', 'onBatchEnd',
+      'onEpochEnd', 'onValidationBegin', 'onValidationEnd', 'onBeforeMutate', 'onAfterMutate', 'onSaveCheckpoint', 'onTrainEnd', 'teardown',
+    ] as const;
+    for (const e of events) (recorder.hooks as Record<string, unknown>)[e] = () => void calls.push(e);
+    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 2, inputShape, outDir: dir, plugins: [recorder, scriptedPolicy()] });
+    await trainer.fit();
+    const batch = ['onBatchBegin', 'onAfterBackward', 'onBeforeOptimizerStep', 'onBatchEnd'];
+    const epoch = (mutate: boolean) => ['onEpochBegin', ...batch, ...batch, 'onEpochEnd', 'onValidationBegin', 'onValidationEnd', ...(mutate ? ['onBeforeMutate', 'onAfterMutate'] : []), 'onSaveCheckpoint'];
+    expect(calls).to.deep.equal(['setup', 'onTrainBegin', ...epoch(true), ...epoch(true), 'onTrainEnd', 'teardown']);
+    expect(trainer.describeHooks()).to.match(/^onEpochEnd\s+scripted\(50\) → recorder\(100\)$/m);
+    trainer.dispose();
+    model.dispose();
+  });
+
+  it('applies grow and cut function-preservingly, and keeps tensor counts steady across epochs', async () => {
+    const { model, trainLoader, testLoader, inputShape } = tinySetup(3, 3);
+    const probe = tf.randomUniform([4, 12, 12, 1], 0, 1, 'float32', 5);
+    let before: tf.Tensor | null = null;
+    const ratios: number[] = [];
+    const baselines: number[] = [];
+    const observer: Plugin = {
+      id: 'observer',
+      hooks: {
+        onBeforeMutate: (ctx) => {
+          ctx.model.eval();
+          before = tf.tidy(() => ctx.model.forward(probe));
+        },
+        onAfterMutate: (ctx) => {
+          ctx.model.eval();
+          const after = tf.tidy(() => ctx.model.forward(probe));
+          const scale = tf.tidy(() => tf.max(tf.abs(before!)).dataSync()[0]);
+          ratios.push(maxAbsDiff(after, before!) / scale);
+          tf.dispose([after, before!]);
+        },
+        onSaveCheckpoint: (ctx) => {
+          const held = ctx.model.namedParameters().length + ctx.model.namedBuffers().length + trainer.optimizer.statePaths().length;
+          baselines.push(tf.memory().numTensors - held);
+        },
+      },
+    };
+    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 3, inputShape, outDir: dir, plugins: [scriptedPolicy(2), observer] });
+    const { history, events } = await trainer.fit();
+    expect(events.map((e) => `${e.epoch}:${e.type}:${e.path}:${e.branches.join('+')}`)).to.deep.equal([
+      '0:grow:features.0:kxk+1x1+1x1_kxk+1x1_avg+1xk+kx1',
+      '1:cut:features.0:1x1+1x1_avg',
+    ]);
+    expect(ratios).to.have.length(2);
+    for (const r of ratios) expect(r).to.be.below(1e-4);
+    expect(isRepBlock(model.getModule('features.0'))).to.equal(true);
+    expect(new Set(baselines).size, `non-model tensors per epoch: ${baselines}`).to.equal(1);
+    expect(history[0].params).to.be.greaterThan(history[2].params - 1);
+    expect(history.map((h) => h.events.length)).to.deep.equal([1, 1, 0]);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.epoch)).to.deep.equal([0, 1, 2]);
+    expect(lines[0]).to.include.keys('val_top1', 'trainLoss', 'lr', 'seconds', 'params', 'flops', 'events');
+    probe.dispose();
+    trainer.dispose();
+    model.dispose();
+  });
+
+  for (const cutAll of [false, true]) {
+  it(`resumes in a new process exactly where an uninterrupted run would be${cutAll ? ' (block cut back to a plain conv)' : ''}`, async function () {
+    this.timeout(240000);
+    const extra = cutAll ? ['--cut-all'] : [];
+    const full = JSON.parse(await runFixture('run-tiny.ts', [join(dir, 'full'), '3', ...extra]));
+    await runFixture('run-tiny.ts', [join(dir, 'part'), '3', '--crash-at-epoch', '2', ...extra]).then(
+      () => expect.fail('the crashing run should exit with code 3'),
+      (e: { code?: number }) => expect(e.code).to.equal(3),
+    );
+    const resumed = JSON.parse(await runFixture('run-tiny.ts', [join(dir, 'part'), '3', '--resume', ...extra]));
+    expect(resumed.history).to.have.length(1);
+    const [a, b] = [full.history[2], resumed.history[0]];
+    expect(b.trainLoss).to.equal(a.trainLoss);
+    expect(b.val_top1).to.equal(a.val_top1);
+    expect(Object.keys(resumed.optimizer).sort()).to.deep.equal(Object.keys(full.optimizer).sort());
+    for (const k of Object.keys(full.optimizer)) expect(resumed.optimizer[k], k).to.deep.equal(full.optimizer[k]);
+    expect(Object.keys(resumed.weights)).to.deep.equal(Object.keys(full.weights));
+    const metrics = readFileSync(join(dir, 'part', 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(metrics).to.have.length(3);
+    expect(Object.keys(full.weights).includes('features.0.bias')).to.equal(cutAll);
+  });
+  }
+
+  it('refuses a checkpoint from a different structure, and a corrupt one, with clear errors', async () => {
+    const a = tinySetup(1);
+    const trainer = new Trainer({ model: a.model, task: classificationTask(), train: a.trainLoader, epochs: 2, inputShape: a.inputShape, outDir: dir, plugins: [scriptedPolicy()] });
+    await trainer.fit();
+    const file = trainer.checkpointFile!;
+    trainer.dispose();
+    a.model.dispose();
+    const { meta, tensors } = readCheckpointFile(file);
+    expect((meta as { structure: unknown }).structure).to.deep.equal(describeStructure(a.model));
+    tf.dispose([...tensors.values()]);
+
+    const wider = tinyConvNet(1, 4, 10);
+    const b = tinySetup(1);
+    const other = new Trainer({ model: wider, task: classificationTask(), train: b.trainLoader, epochs: 2, inputShape: b.inputShape });
+    const err = await other.resume(file).catch((e) => e);
+    expect(err).to.be.instanceOf(CheckpointError);
+    expect((err as Error).message).to.match(/does not match the model/).and.match(/has shape \[\d+(,\d+)*\] but the model expects/);
+    other.dispose();
+    wider.dispose();
+    b.model.dispose();
+
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
+    const c = tinySetup(1);
+    const third = new Trainer({ model: c.model, task: classificationTask(), train: c.trainLoader, epochs: 2, inputShape: c.inputShape });
+    const err2 = await third.resume(file).catch((e) => e);
+    expect(err2).to.be.instanceOf(CheckpointError);
+    expect((err2 as Error).message).to.match(/truncated/);
+    third.dispose();
+    c.model.dispose();
+  });
+
+  it('stops on a NaN loss with a clear error and keeps the last good checkpoint', async () => {
+    const { model, trainLoader, inputShape } = tinySetup(2);
+    const base = classificationTask();
+    let calls = 0;
+    const poisoned: Task<ClassificationBatch> = { ...base, loss: (m, b) => tf.tidy(() => tf.mul(base.loss(m, b), ++calls > 3 ? NaN : 1)) as tf.Scalar };
+    const trainer = new Trainer({ model, task: poisoned, train: trainLoader, epochs: 3, inputShape, outDir: dir });
+    const err = await trainer.fit().catch((e) => e);
+    expect(err).to.be.instanceOf(NonFiniteLossError);
+    expect((err as Error).message).to.match(/loss is NaN at epoch 2, step 3/);
+    const { meta, tensors } = readCheckpointFile(trainer.checkpointFile!);
+    expect((meta as { epoch: number }).epoch).to.equal(1);
+    tf.dispose([...tensors.values()]);
+    trainer.dispose();
+    model.dispose();
+  });
+
+  it('leaves a loadable previous checkpoint when killed while saving', async function () {
+    this.timeout(60000);
+    const file = join(dir, 'last.ckpt');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', join(here, 'fixtures', 'save-forever.ts'), file]);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    expect(existsSync(file)).to.equal(true);
+    const { meta, tensors } = readCheckpointFile(file);
+    expect(meta).to.have.property('version');
+    tf.dispose([...tensors.values()]);
+  });
+});
