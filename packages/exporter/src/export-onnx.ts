@@ -1,0 +1,53 @@
+import onnxProto from 'onnx-proto';
+import { writeFile } from 'node:fs/promises';
+import type { Module } from '@dyrep/nn';
+import { resolveExport, type ExportMetadata, type ExportOptions } from './export-options';
+import { writeAtomically } from './internal/atomic-write';
+import { GraphView } from './internal/graph-view';
+import { ONNX_OPSET, lowerToOnnxGraph } from './internal/lower-onnx';
+import { traceGraph } from './trace-graph';
+import { EXPORTER_VERSION } from './version';
+
+const { onnx } = onnxProto;
+
+/** What {@link exportOnnx} wrote. */
+export interface OnnxExportResult {
+  /** Absolute path of the `.onnx` file. */
+  file: string;
+  metadata: ExportMetadata;
+  /** Nodes of the ONNX graph. */
+  nodes: number;
+  /** Size of the file in bytes. */
+  bytes: number;
+}
+
+/**
+ * Serialises `model` (typically a {@link deploy}ed one) to ONNX bytes (opset 13): input `input`
+ * NCHW float32 `[N, C, H, W]` in [0, 1] with the normalisation in-graph, output `output`; the
+ * metadata is in `metadata_props` (`dyrep.*` keys, JSON values).
+ */
+export function toOnnxBytes(model: Module, options: ExportOptions = {}): { bytes: Uint8Array; metadata: ExportMetadata; nodes: number } {
+  const { traceShape, metadata } = resolveExport(model, options, 'NCHW', 'exportOnnx');
+  const view = new GraphView(traceGraph(model, traceShape), 'onnx');
+  const graph = lowerToOnnxGraph(view, metadata.inputSize, metadata.normalization, 'dyrep');
+  const proto = onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: '@dyrep/exporter',
+    producerVersion: EXPORTER_VERSION,
+    docString: `DyRep deployed model (${metadata.architecture})`,
+    graph,
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key: `dyrep.${key}`, value: typeof value === 'string' ? value : JSON.stringify(value) })),
+  });
+  return { bytes: onnx.ModelProto.encode(proto).finish(), metadata, nodes: graph.node?.length ?? 0 };
+}
+
+/**
+ * Exports `model` to an ONNX file (see {@link toOnnxBytes}), written atomically; an existing file is
+ * refused unless `overwrite`.
+ */
+export async function exportOnnx(model: Module, file: string, options: ExportOptions = {}): Promise<OnnxExportResult> {
+  const { bytes, metadata, nodes } = toOnnxBytes(model, options);
+  const path = await writeAtomically(file, options.overwrite ?? false, 'exportOnnx', (tmp) => writeFile(tmp, bytes));
+  return { file: path, metadata, nodes, bytes: bytes.byteLength };
+}

@@ -1,0 +1,18 @@
+// Public API of @dyrep/exporter.
+export { deploy, deployWithReport } from './deploy';
+export type { DeployOptions, DeployResult } from './deploy';
+export { foldBatchNorms, findConvBnPairs } from './fold-batch-norms';
+export type { FoldedPair } from './fold-batch-norms';
+export { verifyEquivalence, compareOutputs } from './verify-equivalence';
+export type { EquivalenceReport, Predictor } from './verify-equivalence';
+export { traceGraph, consumersOf } from './trace-graph';
+export type { KernelGraph, GraphNode, GraphValue, ModuleCall, ConstantData } from './trace-graph';
+export { exportTfjs } from './export-tfjs';
+export type { TfjsExportResult } from './export-tfjs';
+export { exportOnnx, toOnnxBytes } from './export-onnx';
+export type { OnnxExportResult } from './export-onnx';
+export { fileSystemHandler } from './file-system-handler';
+export type { FileSystemHandlerOptions } from './file-system-handler';
+export type { ExportOptions, ExportMetadata, Normalization } from './export-options';
+export { UnsupportedKernelError, EquivalenceError } from './errors';
+export { EXPORTER_VERSION } from './version';

@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { expect } from 'chai';
+import onnxProto from 'onnx-proto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BatchNorm2d, Conv2d, GlobalAvgPool, Linear, MaxPool2d, Module, ReLU, Rng, Sequential } from '@dyrep/nn';
+import { createModel } from '@dyrep/models';
+import { useBackend } from '@dyrep/test-utils';
+import { UnsupportedKernelError, compareOutputs, deploy, exportOnnx, exportTfjs, fileSystemHandler, toOnnxBytes, traceGraph } from '../src/index';
+import { NORM, normalize, runOnnx, settleBatchNorms, tempDir } from './helpers';
+
+class SineHead extends Module {
+  override forward(x: tf.Tensor): tf.Tensor {
+    return tf.sin(x);
+  }
+}
+
+describe('export', function () {
+  useBackend('wasm');
+  let dir = '';
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(() => cleanup());
+
+  function tinyResNet() {
+    const rng = new Rng(11);
+    const model = createModel('resnet18', { width: 0.125, numClasses: 4, inputSize: 32 });
+    settleBatchNorms(model, rng, [4, 32, 32, 3]);
+    const deployed = deploy(model);
+    return { model, deployed };
+  }
+
+  it('writes model.json with metadata and refuses an existing directory unless overwrite', async function () {
+    const { model, deployed } = tinyResNet();
+    try {
+      const target = join(dir, 'out');
+      const n0 = tf.memory().numTensors;
+      const res = await exportTfjs(deployed, target, { normalization: NORM, classNames: ['a', 'b', 'c', 'd'], architecture: 'resnet18' });
+      expect(res.dir).to.equal(target);
+      expect(tf.memory().numTensors, 'tensors left by exportTfjs').to.equal(n0);
+      toOnnxBytes(deployed);
+      expect(tf.memory().numTensors, 'tensors left by toOnnxBytes').to.equal(n0);
+      const json = JSON.parse(await readFile(join(target, 'model.json'), 'utf8'));
+      expect(json.format).to.equal('layers-model');
+      const meta = json.userDefinedMetadata.dyrep;
+      expect(meta).to.include({ architecture: 'resnet18', inputLayout: 'NHWC' });
+      expect(meta.classNames).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect(meta.inputSize).to.deep.equal([32, 32, 3]);
+      expect(meta.normalization).to.deep.equal(NORM);
+      expect(meta.producer).to.match(/^@dyrep\/exporter@\d+\.\d+\.\d+/);
+      await writeFile(join(target, 'marker'), 'keep');
+      let err: Error | null = null;
+      await exportTfjs(deployed, target).catch((e: Error) => (err = e));
+      expect(err, 'second export without overwrite').to.be.instanceOf(Error);
+      expect(err!.message).to.match(/exists already; pass overwrite: true/);
+      expect(existsSync(join(target, 'marker')), 'existing directory untouched').to.equal(true);
+      await exportTfjs(deployed, target, { overwrite: true });
+      expect(existsSync(join(target, 'marker')), 'replaced with overwrite').to.equal(false);
+      expect((await readdir(dir)).filter((f) => f.startsWith('.')), 'no temporary leftovers').to.deep.equal([]);
+
+      const file = join(dir, 'm.onnx');
+      await exportOnnx(deployed, file, { normalization: NORM, classNames: ['a', 'b', 'c', 'd'] });
+      let onnxErr: Error | null = null;
+      await exportOnnx(deployed, file).catch((e: Error) => (onnxErr = e));
+      expect(onnxErr!.message).to.match(/exists already/);
+      const decoded = onnxProto.onnx.ModelProto.decode(await readFile(file));
+      expect(Number(decoded.opsetImport[0].version)).to.be.at.least(13);
+      const props = Object.fromEntries(decoded.metadataProps.map((p) => [p.key, p.value]));
+      expect(JSON.parse(props['dyrep.classNames'])).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect(props['dyrep.inputLayout']).to.equal('NCHW');
+      expect(JSON.parse(props['dyrep.normalization'])).to.deep.equal(NORM);
+    } finally {
+      model.dispose();
+      deployed.dispose();
+    }
+  });
+
+  it('fails clearly on an unsupported kernel, restoring the engine and leaking nothing', async function () {
+    const m = new Sequential({ conv: new Conv2d({ inChannels: 3, outChannels: 2, kernelSize: 3, padding: 1 }), head: new SineHead() });
+    const n0 = tf.memory().numTensors;
+    for (const run of [() => exportTfjs(m, join(dir, 'x'), { inputSize: [8, 8, 3] }), () => exportOnnx(m, join(dir, 'x.onnx'), { inputSize: [8, 8, 3] })]) {
+      let err: unknown = null;
+      await run().catch((e) => (err = e));
+      expect(err).to.be.instanceOf(UnsupportedKernelError);
+      expect((err as Error).message).to.match(/unsupported kernel 'Sin' in module 'head'/);
+    }
+    expect(Object.prototype.hasOwnProperty.call(tf.engine(), 'runKernel'), 'engine restored').to.equal(false);
+    expect(Object.prototype.hasOwnProperty.call(m.getModule('head'), 'forward'), 'forward restored').to.equal(false);
+    expect(tf.memory().numTensors).to.equal(n0);
+    expect(existsSync(join(dir, 'x')) || existsSync(join(dir, 'x.onnx'))).to.equal(false);
+    m.dispose();
+  });
+
+  it('restores the engine when the traced forward throws', function () {
+    class Broken extends Module {
+      override forward(x: tf.Tensor): tf.Tensor {
+        tf.relu(x);
+        throw new Error('boom');
+      }
+    }
+    const m = new Sequential(new Broken());
+    const n0 = tf.memory().numTensors;
+    expect(() => traceGraph(m, [1, 2, 2, 1])).to.throw('boom');
+    expect(Object.prototype.hasOwnProperty.call(tf.engine(), 'runKernel')).to.equal(false);
+    expect(tf.memory().numTensors).to.equal(n0);
+  });
+
+  it('exports grouped convs, max-pool after ReLU, and a live BatchNorm in both formats', async function () {
+    const rng = new Rng(2);
+    const m = new Sequential({
+      conv1: new Conv2d({ inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1, stride: 2 }),
+      relu1: new ReLU(),
+      pool: new MaxPool2d(3, { stride: 2, padding: 1 }),
+      grouped: new Conv2d({ inChannels: 8, outChannels: 12, kernelSize: 3, padding: [[0, 1], [1, 2]], groups: 4, bias: true }),
+      bn: new BatchNorm2d(12),
+      relu2: new ReLU(),
+      gap: new GlobalAvgPool(),
+      fc: new Linear(12, 5),
+    });
+    settleBatchNorms(m, rng, [4, 16, 16, 3]);
+    const x01 = tf.tensor(rng.uniformArray(4 * 16 * 16 * 3, 0, 1), [4, 16, 16, 3]);
+    const xn = normalize(x01);
+    const ref = m.forward(xn);
+    try {
+      await exportTfjs(m, join(dir, 't'), { inputSize: [16, 16, 3], normalization: NORM });
+      const loaded = await tfl.loadLayersModel(fileSystemHandler(join(dir, 't')));
+      const yt = loaded.predict(x01) as tf.Tensor;
+      expect(compareOutputs(ref, yt).maxRelDiff).to.be.at.most(1e-5);
+      loaded.dispose();
+      const yo = await runOnnx(toOnnxBytes(m, { inputSize: [16, 16, 3], normalization: NORM }).bytes, x01);
+      expect(compareOutputs(ref, yo).maxRelDiff).to.be.at.most(1e-5);
+      tf.dispose([yt, yo]);
+    } finally {
+      tf.dispose([x01, xn, ref]);
+      m.dispose();
+    }
+  });
+
+  it('fileSystemHandler round-trips a LayersModel across several weight shards', async function () {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 64, inputShape: [32] }), tfl.layers.dense({ units: 3 })] });
+    await mkdir(join(dir, 's'));
+    await model.save(fileSystemHandler(join(dir, 's'), { shardBytes: 1000 }));
+    const files = (await readdir(join(dir, 's'))).filter((f) => f.endsWith('.bin'));
+    expect(files.length).to.be.greaterThan(5);
+    const loaded = await tfl.loadLayersModel(fileSystemHandler(join(dir, 's')));
+    const x = tf.ones([2, 32]);
+    const a = model.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    expect(compareOutputs(a, b).maxAbsDiff).to.equal(0);
+    tf.dispose([x, a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
+});
