@@ -3,11 +3,11 @@
  * (spec §2). A block's branches are a typed set of these names, never a positional bit vector.
  */
 
-/** One branch of a rep-block; also the branch's child key in the module tree. */
-export type BranchKind = 'kxk' | '1x1' | '1x1_kxk' | '1x1_avg' | '1xk' | 'kx1' | 'id';
+import type { BranchKind } from '@dyrep/core';
+import { BRANCH_KINDS } from '@dyrep/core';
 
-/** Every branch kind in canonical order (the order in which a block registers its branches). */
-export const BRANCH_KINDS: readonly BranchKind[] = ['kxk', '1x1', '1x1_kxk', '1x1_avg', '1xk', 'kx1', 'id'];
+export type { BranchKind };
+export { BRANCH_KINDS };
 
 /** The conv interface a rep-block replaces: square k×k kernel (k > 1), square stride, symmetric padding, dilation 1. */
 export interface BlockGeometry {
