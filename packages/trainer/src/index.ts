@@ -7,6 +7,8 @@ export type { SgdOptions } from './optim/sgd';
 export { cosineSchedule, stepSchedule, withWarmup } from './optim/lr-schedule';
 export type { LrSchedule } from './optim/lr-schedule';
 export { writeCheckpointFile, readCheckpointFile, CheckpointError } from './checkpoint-file';
+export { CHECKPOINT_FORMAT, readCheckpoint, restoreModel, loadModelCheckpoint, disposeCheckpoint, describeCheckpointStructure } from './checkpoint';
+export type { CheckpointMeta, LoadedCheckpoint } from './checkpoint';
 export { MetricsLog } from './metrics-log';
 export type { EpochRecord, StructureEvent } from './metrics-log';
 export { createProgress, silentProgress } from './progress';

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import type { BatchInfo, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, TrainerContext } from '@dyrep/core';
-import { Conv2d, countFlops, countParams, globalRng, StateDictError, type Module } from '@dyrep/nn';
-import { applyStructure, describeStructure } from '@dyrep/rep-blocks';
+import { countFlops, countParams, globalRng, type Module } from '@dyrep/nn';
 import { HookManager } from './hook-manager';
 import { SGD, type SgdOptions } from './optim/sgd';
 import { cosineSchedule, type LrSchedule } from './optim/lr-schedule';
-import { readCheckpointFile, writeCheckpointFile, CheckpointError } from './checkpoint-file';
+import { writeCheckpointFile } from './checkpoint-file';
+import { CHECKPOINT_FORMAT, describeCheckpointStructure, disposeCheckpoint, readCheckpoint, restoreModel, type CheckpointMeta } from './checkpoint';
 import { MetricsLog, type EpochRecord, type StructureEvent } from './metrics-log';
 import { silentProgress, type ProgressReporter } from './progress';
 import { applyMutationPlan } from './apply-mutation-plan';
@@ -59,8 +59,6 @@ export class NonFiniteLossError extends Error {
     this.name = 'NonFiniteLossError';
   }
 }
-
-const CHECKPOINT_FORMAT = 'dyrep-checkpoint';
 
 /**
  * Runs epochs of training and validation on any `@dyrep/nn` model, dispatching the hook events of
@@ -275,13 +273,12 @@ export class Trainer<B> {
     const { model } = this.opts;
     const plugins: Record<string, unknown> = {};
     for (const p of this.hooks.list()) if (p.state) plugins[p.id] = p.state.save();
-    const meta = {
+    const meta: CheckpointMeta = {
       format: CHECKPOINT_FORMAT,
       version: 1,
       epoch: this.epochNow,
       step: this.stepNow,
-      structure: describeStructure(model),
-      biasedConvs: biasedConvPaths(model),
+      ...describeCheckpointStructure(model),
       meta: this.opts.meta ?? {},
       rng: globalRng().getState(),
       loader: this.opts.train.getState?.() ?? null,
@@ -302,30 +299,11 @@ export class Trainer<B> {
    * reported path by path.
    */
   async resume(file: string): Promise<CheckpointInfo> {
-    const { model } = this.opts;
-    const { meta, tensors } = readCheckpointFile(file);
+    const ckpt = readCheckpoint(file);
     try {
-      const m = meta as Record<string, unknown> & { epoch: number; step: number; structure: unknown; rng: { s: number; spare: number | null }; loader: unknown; events: StructureEvent[]; plugins: Record<string, unknown> };
-      if (!m || m.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`'${file}' is not a dyrep training checkpoint`);
-      try {
-        applyStructure(model, m.structure as Parameters<typeof applyStructure>[1]);
-        addConvBiases(model, (m.biasedConvs as string[] | undefined) ?? []);
-      } catch (e) {
-        throw new CheckpointError(`checkpoint '${file}' does not fit this model's architecture: ${(e as Error).message}`);
-      }
-      const state: Record<string, tf.Tensor> = {};
-      const optim = new Map<string, tf.Tensor>();
-      for (const [k, v] of tensors) {
-        if (k.startsWith('model/')) state[k.slice(6)] = v;
-        else if (k.startsWith('optim/')) optim.set(k.slice(6), v);
-      }
-      try {
-        model.loadStateDict(state);
-      } catch (e) {
-        if (e instanceof StateDictError) throw new CheckpointError(`checkpoint '${file}' does not match the model:\n  - ${e.problems.join('\n  - ')}`);
-        throw e;
-      }
-      this.optimizer.loadState(optim);
+      const m = ckpt.meta;
+      restoreModel(this.opts.model, ckpt, `checkpoint '${file}'`);
+      this.optimizer.loadState(ckpt.optimizer);
       globalRng().setState(m.rng);
       if (m.loader !== null && this.opts.train.setState) this.opts.train.setState(m.loader as never);
       for (const p of this.hooks.list()) {
@@ -338,32 +316,13 @@ export class Trainer<B> {
       await this.hooks.emit('onLoadCheckpoint', this.context, info);
       return info;
     } finally {
-      tf.dispose([...tensors.values()]);
+      disposeCheckpoint(ckpt);
     }
   }
 
   /** Disposes the optimizer state (the model stays the caller's). */
   dispose(): void {
     this.optimizer.dispose();
-  }
-}
-
-/** Paths of every Conv2d with a bias (blocks cut down to `kxk` become such convs). */
-function biasedConvPaths(model: Module): string[] {
-  return model.namedModules().filter(([, m]) => m instanceof Conv2d && m.bias).map(([p]) => p);
-}
-
-/** Gives the convs at `paths` a bias where the freshly built model has none (values come from the state dict). */
-function addConvBiases(model: Module, paths: readonly string[]): void {
-  for (const path of paths) {
-    const conv = model.getModule(path);
-    if (!(conv instanceof Conv2d)) throw new Error(`'${path}' is a ${conv.constructor.name}, expected a Conv2d`);
-    if (conv.bias) continue;
-    const copy = new Conv2d({
-      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize, stride: conv.stride,
-      padding: conv.padding, dilation: conv.dilation, groups: conv.groups, weight: tf.clone(conv.weight) as tf.Tensor4D, bias: true,
-    });
-    model.setModule(path, copy).dispose();
   }
 }
 

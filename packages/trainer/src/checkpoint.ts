@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Conv2d, StateDictError, type Module } from '@dyrep/nn';
+import { applyStructure, describeStructure, type BlockStructure } from '@dyrep/rep-blocks';
+import { CheckpointError, readCheckpointFile } from './checkpoint-file';
+import type { StructureEvent } from './metrics-log';
+
+/** Format tag of training checkpoints. */
+export const CHECKPOINT_FORMAT = 'dyrep-checkpoint';
+
+/** The JSON part of a training checkpoint. */
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  version: 1;
+  /** Next epoch to run. */
+  epoch: number;
+  step: number;
+  /** Rep-block structure to rebuild on the plain model before loading weights. */
+  structure: BlockStructure[];
+  /** Convs that have a bias (blocks cut down to `kxk` become such convs). */
+  biasedConvs: string[];
+  /** Free-form run description (model name, options, dataset) given to the trainer. */
+  meta: Record<string, unknown>;
+  rng: { s: number; spare: number | null };
+  loader: unknown;
+  events: StructureEvent[];
+  plugins: Record<string, unknown>;
+}
+
+/** A checkpoint read into memory; the caller disposes the tensors (see {@link disposeCheckpoint}). */
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  /** Weights and buffers keyed by model path. */
+  model: Record<string, tf.Tensor>;
+  /** Momentum buffers keyed by parameter path. */
+  optimizer: Map<string, tf.Tensor>;
+}
+
+/** The structure part of a checkpoint's metadata for `model`. */
+export function describeCheckpointStructure(model: Module): Pick<CheckpointMeta, 'structure' | 'biasedConvs'> {
+  return {
+    structure: describeStructure(model),
+    biasedConvs: model.namedModules().filter(([, m]) => m instanceof Conv2d && m.bias).map(([p]) => p),
+  };
+}
+
+/** Reads and validates a training checkpoint file. */
+export function readCheckpoint(file: string): LoadedCheckpoint {
+  const { meta, tensors } = readCheckpointFile(file);
+  const m = meta as CheckpointMeta;
+  if (!m || m.format !== CHECKPOINT_FORMAT || !Array.isArray(m.structure)) {
+    tf.dispose([...tensors.values()]);
+    throw new CheckpointError(`'${file}' is not a dyrep training checkpoint`);
+  }
+  const model: Record<string, tf.Tensor> = {};
+  const optimizer = new Map<string, tf.Tensor>();
+  for (const [k, v] of tensors) {
+    if (k.startsWith('model/')) model[k.slice(6)] = v;
+    else if (k.startsWith('optim/')) optimizer.set(k.slice(6), v);
+    else v.dispose();
+  }
+  return { meta: m, model, optimizer };
+}
+
+/** Disposes every tensor of a loaded checkpoint. */
+export function disposeCheckpoint(ckpt: LoadedCheckpoint): void {
+  tf.dispose([...Object.values(ckpt.model), ...ckpt.optimizer.values()]);
+}
+
+/**
+ * Rebuilds the checkpoint's rep-block structure on `model` (the plain network it was trained
+ * from), then loads its weights and buffers. Any difference is a {@link CheckpointError} that
+ * says exactly what does not fit.
+ */
+export function restoreModel(model: Module, ckpt: LoadedCheckpoint, source = 'checkpoint'): void {
+  try {
+    applyStructure(model, ckpt.meta.structure);
+    addConvBiases(model, ckpt.meta.biasedConvs ?? []);
+  } catch (e) {
+    throw new CheckpointError(`${source} does not fit this model's architecture: ${(e as Error).message}`);
+  }
+  try {
+    model.loadStateDict(ckpt.model);
+  } catch (e) {
+    if (e instanceof StateDictError) throw new CheckpointError(`${source} does not match the model:\n  - ${e.problems.join('\n  - ')}`);
+    throw e;
+  }
+}
+
+/** Reads `file` and restores its weights into `model`; returns the checkpoint's metadata. */
+export function loadModelCheckpoint(model: Module, file: string): CheckpointMeta {
+  const ckpt = readCheckpoint(file);
+  try {
+    restoreModel(model, ckpt, `checkpoint '${file}'`);
+    return ckpt.meta;
+  } finally {
+    disposeCheckpoint(ckpt);
+  }
+}
+
+/** Gives the convs at `paths` a bias where the freshly built model has none (values come from the state dict). */
+function addConvBiases(model: Module, paths: readonly string[]): void {
+  for (const path of paths) {
+    const conv = model.getModule(path);
+    if (!(conv instanceof Conv2d)) throw new Error(`'${path}' is a ${conv.constructor.name}, expected a Conv2d`);
+    if (conv.bias) continue;
+    const copy = new Conv2d({
+      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize, stride: conv.stride,
+      padding: conv.padding, dilation: conv.dilation, groups: conv.groups, weight: tf.clone(conv.weight) as tf.Tensor4D, bias: true,
+    });
+    model.setModule(path, copy).dispose();
+  }
+}
