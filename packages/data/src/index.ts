@@ -58,5 +58,5 @@ export type { RandomCropOptions } from './transforms/random-crop';
 export { randomHorizontalFlip } from './transforms/random-horizontal-flip';
 export { cutout } from './transforms/cutout';
 export type { CutoutOptions } from './transforms/cutout';
-export { trainTransforms, evalTransforms } from './transforms/pipelines';
+export { trainTransforms, evalTransforms, pipelineNormalization } from './transforms/pipelines';
 export type { PipelineName } from './transforms/pipelines';

@@ -23,7 +23,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, labelSmoo
   return tf.tidy(() => {
     const k = logits.shape[1];
     const logp = tf.logSoftmax(logits);
-    let target = tf.oneHot(tf.cast(labels, 'int32'), k).toFloat();
+    let target = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), k), 'float32');
     if (labelSmoothing) target = tf.add(tf.mul(target, 1 - labelSmoothing), labelSmoothing / k);
     return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), 1))) as tf.Scalar;
   });

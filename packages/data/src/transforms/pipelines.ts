@@ -1,5 +1,5 @@
 import { DataError } from '../data-error';
-import { DATASET_STATS } from '../dataset-stats';
+import { DATASET_STATS, type ChannelStats } from '../dataset-stats';
 import type { BatchTransform } from './batch-transform';
 import { cutout } from './cutout';
 import { normalize } from './normalize';
@@ -44,16 +44,15 @@ export function trainTransforms(name: PipelineName | string): BatchTransform[] {
   }
 }
 
+/** The per-channel normalisation the pipelines of `name` apply (null for `synthetic`): what an exported model must include. */
+export function pipelineNormalization(name: PipelineName | string): ChannelStats | null {
+  const n = check(name);
+  if (n === 'synthetic') return null;
+  return n === 'image-folder' || n === 'imagenet' ? DATASET_STATS.imagenet : DATASET_STATS[n];
+}
+
 /** The evaluation pipeline: normalisation only (nothing for `synthetic`); deterministic. */
 export function evalTransforms(name: PipelineName | string): BatchTransform[] {
-  const n = check(name);
-  switch (n) {
-    case 'synthetic':
-      return [];
-    case 'image-folder':
-    case 'imagenet':
-      return [normalize(DATASET_STATS.imagenet.mean, DATASET_STATS.imagenet.std)];
-    default:
-      return [normalize(DATASET_STATS[n].mean, DATASET_STATS[n].std)];
-  }
+  const stats = pipelineNormalization(name);
+  return stats ? [normalize(stats.mean, stats.std)] : [];
 }

@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { addTrainFlags, trainFlags } from '../config/flags';
+import { ConfigError, readConfigFile, resolveTrainConfig } from '../config/load-config';
+import { runBench } from '../run/bench-run';
+import { benchTable } from '../report/bench-table';
+import { textTable } from '../report/text-table';
+
+/** `dyrep bench`. */
+export function benchCommand(): Command {
+  const cmd = new Command('bench').description('train several policies side by side on the same data, seed and epochs; print a table and write report.html');
+  cmd.option('--config <file>', 'YAML or JSON config file (flags override it)');
+  cmd.option('--policies <list>', 'comma-separated policies', 'none,dbb,dyrep');
+  cmd.option('--force', 'replace existing runs in --out');
+  addTrainFlags(cmd);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const file = opts.config ? readConfigFile(String(opts.config)) : {};
+    const config = resolveTrainConfig({ out: 'runs/bench' }, file, trainFlags(opts));
+    const policies = String(opts.policies).split(',').map((s) => s.trim()).filter(Boolean);
+    if (!policies.length) throw new ConfigError('option --policies is empty');
+    const result = await runBench(config, { policies, overwrite: Boolean(opts.force) });
+    const { header, rows } = benchTable(result.entries);
+    process.stdout.write(`${textTable(header, rows)}\n\nreport: ${result.report}\nresults: ${result.json}\n`);
+  });
+  return cmd;
+}

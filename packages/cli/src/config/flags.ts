@@ -1,0 +1,84 @@
+import { Option, type Command } from 'commander';
+import { TRAIN_OPTION_NAMES, type TrainConfig } from './schema';
+import { ConfigError, flagName } from './load-config';
+
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'list';
+
+/** How each train option is typed on the command line, with its help text. */
+const FLAGS: Record<keyof TrainConfig, [Kind, string]> = {
+  model: ['string', 'model name from the registry (resnet18, resnet34, resnet50, vgg16, mobilenet_v1, repvgg_a0)'],
+  width: ['number', 'channel width multiplier'],
+  stem: ['string', 'cifar (3×3) or imagenet (7×7 + max-pool) stem'],
+  dataset: ['string', 'fashion-mnist, mnist, cifar10, cifar100, image-folder, synthetic'],
+  dataDir: ['string', 'directory holding the dataset files'],
+  trainLimit: ['int', 'use only the first N training examples'],
+  testLimit: ['int', 'use only the first N test examples'],
+  augment: ['bool', 'standard augmentation of the dataset (default on)'],
+  epochs: ['int', 'number of epochs'],
+  batchSize: ['int', 'examples per batch'],
+  lr: ['number', 'base learning rate (cosine decay)'],
+  lrMin: ['number', 'floor of the cosine schedule'],
+  warmupEpochs: ['int', 'linear warm-up epochs'],
+  momentum: ['number', 'SGD momentum'],
+  nesterov: ['bool', 'Nesterov momentum'],
+  weightDecay: ['number', 'L2 weight decay'],
+  decayBiasAndNorm: ['bool', 'apply weight decay to biases and BN parameters too'],
+  labelSmoothing: ['number', 'label smoothing ε'],
+  policy: ['string', 'none, dbb, repvgg, acb or dyrep'],
+  metric: ['string', 'saliency metric: synflow, snip, grad_norm, random'],
+  adjustInterval: ['int', 'epochs between structure adjustments (dyrep)'],
+  maxAdjustEpochs: ['int', 'adjust only before this epoch (dyrep)'],
+  topK: ['int', 'convs grown per adjustment (dyrep)'],
+  recalBnBatches: ['int', 'batches to recalibrate BN of grown blocks (dyrep)'],
+  cutMinStd: ['number', 'cut only when branch weights spread more than this (dyrep)'],
+  cutMaxWeight: ['number', 'cut branches whose weight is below this and the mean (dyrep)'],
+  backend: ['string', 'auto, tensorflow, wasm or cpu'],
+  seed: ['int', 'random seed'],
+  out: ['string', 'output directory'],
+  resume: ['bool', 'continue the run in --out from its checkpoint'],
+  export: ['list', 'export formats after training: tfjs,onnx (empty for none)'],
+};
+
+function parse(kind: Kind, name: string, raw: string): unknown {
+  switch (kind) {
+    case 'int':
+    case 'number': {
+      const v = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(v) || (kind === 'int' && !Number.isInteger(v))) {
+        throw new ConfigError(`option ${flagName(name)} = ${JSON.stringify(raw)} is not allowed: expected ${kind === 'int' ? 'an integer' : 'a number'}`);
+      }
+      return v;
+    }
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    default:
+      return raw;
+  }
+}
+
+/** Adds every train option as a flag (`--batch-size`, `--no-augment`, …) without defaults, so config files are not overridden. */
+export function addTrainFlags(cmd: Command, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES): Command {
+  for (const name of only) {
+    const [kind, help] = FLAGS[name];
+    const flag = flagName(name);
+    if (kind === 'bool') {
+      cmd.addOption(new Option(flag, help));
+      if (name === 'augment' || name === 'decayBiasAndNorm') cmd.addOption(new Option(`--no-${flag.slice(2)}`, `disable: ${help}`));
+    } else {
+      cmd.addOption(new Option(`${flag} <value>`, help));
+    }
+  }
+  return cmd;
+}
+
+/** The train options given on the command line, parsed to their types (absent ones omitted). */
+export function trainFlags(opts: Record<string, unknown>, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES): Partial<TrainConfig> {
+  const out: Record<string, unknown> = {};
+  for (const name of only) {
+    const v = opts[name];
+    if (v === undefined) continue;
+    const [kind] = FLAGS[name];
+    out[name] = typeof v === 'string' ? parse(kind, name, v) : v;
+  }
+  return out as Partial<TrainConfig>;
+}

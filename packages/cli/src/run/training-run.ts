@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '@dyrep/backend';
+import { deploy, exportOnnx, exportTfjs } from '@dyrep/exporter';
+import { createModel, getModelInfo } from '@dyrep/models';
+import { createPolicy, listPolicies } from '@dyrep/evolution';
+import { createMetric } from '@dyrep/saliency';
+import { countFlops, countParams, manualSeed, type Module } from '@dyrep/nn';
+import { MetricsLog, Trainer, classificationTask, cosineSchedule, withWarmup, createProgress, silentProgress, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
+import type { Plugin } from '@dyrep/core';
+import type { TrainConfig } from '../config/schema';
+import { ConfigError } from '../config/load-config';
+import { buildPlugins } from './build-plugins';
+import { prepareData, testLoader, trainLoader, type PreparedData } from './prepare-data';
+import { writeJsonAtomic } from './fs-utils';
+
+/** What `dyrep train` writes to `summary.json`. */
+export interface TrainSummary {
+  model: string;
+  policy: string;
+  dataset: string;
+  backend: string;
+  /** Top-1 accuracy on the evaluated test split, a fraction. */
+  testAccuracy: number;
+  testTop5: number;
+  epochs: number;
+  secondsPerEpoch: number[];
+  params: { train: number; deploy: number };
+  flops: { train: number; deploy: number };
+  /** max relative |Δ| between the trained and the deployed model on a test batch. */
+  deployMaxRelDiff: number;
+  events: StructureEvent[];
+  history: EpochRecord[];
+  exports: Record<string, string>;
+}
+
+/** Options of {@link runTraining} beyond the config. */
+export interface RunOptions {
+  /** Show a progress bar / progress lines (default true). */
+  progress?: boolean;
+  /** Replace an existing run in `out` (default false: refuse). */
+  overwrite?: boolean;
+  /** Extra plugins (probes, loggers) added to the run's own. */
+  plugins?: Plugin[];
+  /** Called with the trained and the deployed model (borrowed) before they are disposed. */
+  onTrained?: (trained: Module, deployed: Module, data: PreparedData) => Promise<void>;
+}
+
+/** Builds the model a config describes for the given data. */
+export function buildModel(config: Pick<TrainConfig, 'model' | 'width' | 'stem'>, data: Pick<PreparedData, 'classNames' | 'inputShape'>): Module {
+  return createModel(config.model, {
+    width: config.width,
+    stem: config.stem,
+    numClasses: data.classNames.length,
+    inChannels: data.inputShape[2],
+    inputSize: data.inputShape[0],
+  });
+}
+
+/**
+ * `dyrep train`: trains with the configured policy, checkpoints every epoch, deploys the result to
+ * the plain network, exports it, and writes `summary.json`. Returns the summary.
+ */
+export async function runTraining(config: TrainConfig, options: RunOptions = {}): Promise<TrainSummary> {
+  const out = config.out;
+  const checkpoint = join(out, 'checkpoint', 'last.ckpt');
+  if (config.resume && !existsSync(checkpoint)) throw new ConfigError(`--resume: no checkpoint at '${checkpoint}'`);
+  if (!config.resume && existsSync(checkpoint) && !options.overwrite) {
+    throw new ConfigError(`'${out}' already holds a run (${checkpoint}); pass --resume to continue it, --force to replace it, or choose another --out`);
+  }
+  checkNames(config);
+  const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
+  const backend = await initBackend(config.backend);
+  progress.log(`backend: ${backend.backend} (${backend.reason})`);
+  const data = await prepareData(config);
+  progress.log(`data: ${data.description}`);
+  manualSeed(config.seed);
+  const model = buildModel(config, data);
+  const train = trainLoader(data, config);
+  const stepsPerEpoch = train.numBatches;
+  const totalSteps = config.epochs * stepsPerEpoch;
+  const task = classificationTask({ labelSmoothing: config.labelSmoothing });
+  const trainer = new Trainer({
+    model,
+    task,
+    train,
+    validation: testLoader(data, config),
+    epochs: config.epochs,
+    lr: withWarmup(cosineSchedule(config.lr, totalSteps, Math.min(config.lrMin, config.lr)), config.warmupEpochs * stepsPerEpoch),
+    optimizer: { momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, decayBiasAndNorm: config.decayBiasAndNorm },
+    plugins: [...buildPlugins(config), ...(options.plugins ?? [])],
+    inputShape: data.inputShape,
+    outDir: out,
+    progress,
+    meta: { config, classNames: data.classNames, inputShape: data.inputShape, normalization: data.normalization },
+  });
+  try {
+    if (config.resume) {
+      const info = await trainer.resume(checkpoint);
+      progress.log(`resumed from ${checkpoint} at epoch ${info.epoch + 1}`);
+    }
+    const fit = await trainer.fit();
+    const finalMetrics = fit.finalMetrics.top1 !== undefined ? fit.finalMetrics : await task.evaluate(model.eval(), testLoader(data, config).epoch());
+    const history = new MetricsLog(join(out, 'metrics.jsonl')).read();
+    const deployed = deploy(model, { inputShape: [1, ...data.inputShape] });
+    try {
+      const exports = await exportModel(deployed, config, data, out);
+      const batch = tf.tidy(() => tf.randomUniform([8, ...data.inputShape], 0, 1, 'float32', config.seed));
+      const deployMaxRelDiff = relativeDiff(model, deployed, batch);
+      batch.dispose();
+      const summary: TrainSummary = {
+        model: config.model,
+        policy: config.policy,
+        dataset: config.dataset,
+        backend: backend.backend,
+        testAccuracy: finalMetrics.top1,
+        testTop5: finalMetrics.top5,
+        epochs: config.epochs,
+        secondsPerEpoch: history.map((h) => h.seconds),
+        params: { train: countParams(model), deploy: countParams(deployed) },
+        flops: { train: countFlops(model, data.inputShape), deploy: countFlops(deployed, data.inputShape) },
+        deployMaxRelDiff,
+        events: [...trainer.structureEvents],
+        history,
+        exports,
+      };
+      writeJsonAtomic(join(out, 'summary.json'), summary);
+      await options.onTrained?.(model, deployed, data);
+      return summary;
+    } finally {
+      deployed.dispose();
+    }
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+/** Fails fast, before any data is read, on an unknown model, policy or metric name. */
+function checkNames(config: TrainConfig): void {
+  getModelInfo(config.model);
+  if (!listPolicies().includes(config.policy)) createPolicy(config.policy);
+  if (config.policy === 'dyrep') createMetric(config.metric);
+}
+
+async function exportModel(deployed: Module, config: TrainConfig, data: PreparedData, out: string): Promise<Record<string, string>> {
+  const common = {
+    inputSize: data.inputShape,
+    classNames: data.classNames,
+    normalization: data.normalization ? { mean: [...data.normalization.mean], std: [...data.normalization.std] } : undefined,
+    architecture: `${config.model} (width ${config.width}, ${config.stem} stem) trained with ${config.policy}`,
+    overwrite: true,
+  };
+  const exports: Record<string, string> = {};
+  if (config.export.includes('tfjs')) {
+    const dir = join(out, 'export', 'tfjs');
+    await exportTfjs(deployed, dir, common);
+    exports.tfjs = join(dir, 'model.json');
+  }
+  if (config.export.includes('onnx')) {
+    const file = join(out, 'export', 'model.onnx');
+    await exportOnnx(deployed, file, common);
+    exports.onnx = file;
+  }
+  return exports;
+}
+
+function relativeDiff(a: Module, b: Module, x: tf.Tensor): number {
+  a.eval();
+  b.eval();
+  return tf.tidy(() => {
+    const ya = a.forward(x);
+    const yb = b.forward(x);
+    return tf.max(tf.abs(tf.sub(ya, yb))).dataSync()[0] / Math.max(tf.max(tf.abs(ya)).dataSync()[0], 1e-12);
+  });
+}

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = resolve(here, '..', 'src', 'bin.ts');
+const tiny = resolve(here, '..', 'configs', 'fashion-mnist-tiny.yaml');
+const cocoFixture = resolve(here, '..', '..', 'detection', 'test', 'fixtures', 'coco', 'realistic_random.json');
+
+/** Runs the `dyrep` command from source in a fresh process. */
+function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', bin, ...args], { maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const lastJson = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
+
+describe('the dyrep command', function () {
+  this.timeout(300000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dyrep-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('trains on a preset, writes the promised files, and its exports score what the trainer reported', async () => {
+    const out = join(dir, 'run');
+    const r = await dyrep(['train', '--config', tiny, '--out', out, '--backend', 'wasm']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/test accuracy \(top-1\)/);
+    for (const f of ['checkpoint/last.ckpt', 'metrics.jsonl', 'summary.json', 'export/tfjs/model.json', 'export/model.onnx']) {
+      expect(existsSync(join(out, f)), f).to.equal(true);
+    }
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).to.include.keys('testAccuracy', 'epochs', 'secondsPerEpoch', 'params', 'flops', 'backend', 'events');
+    expect(summary.params).to.have.keys('train', 'deploy');
+    expect(summary.secondsPerEpoch).to.have.length(2);
+    expect(summary.events.length).to.be.at.least(2);
+    for (const e of summary.events) expect(e).to.have.keys('epoch', 'type', 'path', 'branches');
+    expect(summary.deployMaxRelDiff).to.be.below(1e-4);
+    const limit = ['--test-limit', '128'];
+    for (const source of [['--checkpoint', out], ['--model', join(out, 'export', 'tfjs', 'model.json')], ['--model', join(out, 'export', 'model.onnx')]]) {
+      const e = await dyrep(['eval', ...source, ...limit, '--backend', 'wasm']);
+      expect(e.code, e.stderr).to.equal(0);
+      expect(lastJson(e.stdout).top1, source.join(' ')).to.equal(summary.testAccuracy);
+    }
+    const again = await dyrep(['train', '--config', tiny, '--out', out]);
+    expect(again.code).to.equal(1);
+    expect(again.stderr.trim()).to.match(/^dyrep: '.*' already holds a run .*--resume.*--force/);
+    const resumed = await dyrep(['train', '--config', tiny, '--out', out, '--resume']);
+    expect(resumed.code, resumed.stderr).to.equal(0);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).testAccuracy).to.equal(summary.testAccuracy);
+  });
+
+  it('exports a checkpoint on request and refuses to clobber', async () => {
+    const out = join(dir, 'run');
+    const onnx = join(dir, 'again.onnx');
+    const first = await dyrep(['export', '--checkpoint', out, '--format', 'onnx', '--out', onnx, '--backend', 'wasm']);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(lastJson(first.stdout).maxRelDiff).to.be.below(1e-4);
+    const second = await dyrep(['export', '--checkpoint', out, '--format', 'onnx', '--out', onnx]);
+    expect(second.code).to.equal(1);
+    expect(second.stderr).to.match(/exists.*--force/);
+  });
+
+  it('prints the 12 COCO numbers as the last line of detect eval', async () => {
+    const fixture = JSON.parse(readFileSync(cocoFixture, 'utf8'));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'gt.json'), JSON.stringify(fixture.gt));
+    writeFileSync(join(dir, 'dt.json'), JSON.stringify(fixture.dt));
+    const r = await dyrep(['detect', 'eval', '--gt', join(dir, 'gt.json'), '--dt', join(dir, 'dt.json')]);
+    expect(r.code, r.stderr).to.equal(0);
+    const numbers = lastJson(r.stdout);
+    expect(Object.keys(numbers)).to.deep.equal(['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl']);
+    for (const [k, v] of Object.entries(fixture.expected as Record<string, number>)) expect(numbers[k], k).to.be.closeTo(v, 1e-4);
+  });
+
+  it('answers bad input with one line on stderr and a non-zero exit code', async () => {
+    const cases: [string[], RegExp][] = [
+      [['train', '--epochs', '0', '--out', join(dir, 'x')], /^dyrep: option --epochs = 0 is not allowed/],
+      [['train', '--model', 'resnet99', '--train-limit', '64', '--out', join(dir, 'y')], /^dyrep: unknown model 'resnet99'; known models: /],
+      [['train', '--policy', 'magic', '--train-limit', '64', '--out', join(dir, 'z')], /^dyrep: unknown policy 'magic' \(known: none, dyrep/],
+      [['train', '--data-dir', join(dir, 'nowhere'), '--out', join(dir, 'w')], /^dyrep: .*nowhere/],
+      [['eval', '--checkpoint', join(dir, 'missing.ckpt')], /^dyrep: cannot read checkpoint .*ENOENT/],
+      [['detect', 'eval', '--gt', join(dir, 'nope.json'), '--dt', join(dir, 'nope.json')], /^dyrep: cannot read ground truth/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await dyrep(args);
+      expect(r.code, args.join(' ')).to.equal(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.filter((l) => l.startsWith('dyrep:')), `${args.join(' ')}: ${r.stderr}`).to.have.length(1);
+      expect(lines.some((l) => /^\s+at /.test(l)), 'no stack trace').to.equal(false);
+      expect(lines[lines.length - 1]).to.match(pattern);
+    }
+  });
+});
