@@ -5,6 +5,16 @@ import { exportCommand } from './commands/export';
 import { detectCommand } from './commands/detect';
 import { benchCommand } from './commands/bench';
 
+/** A multi-line message (lists of tried paths, state-dict problems) joined into one line. */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim().replace(/^- /, ''))
+    .filter(Boolean)
+    .join('; ')
+    .replace(/:; /g, ': ');
+}
+
 /** The `dyrep` program with all its commands. */
 export function createProgram(): Command {
   return new Command('dyrep')
@@ -31,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
     if (argv.includes('--verbose')) process.stderr.write(`${err.stack ?? err}\n`);
-    else process.stderr.write(`dyrep: ${err.message}\n`);
+    else process.stderr.write(`dyrep: ${oneLine(err.message)}\n`);
     return 1;
   }
 }
