@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCheckpointFile, writeCheckpointFile } from '@dyrep/trainer';
+import { useBackend } from '@dyrep/test-utils';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '..', 'src', 'bin.ts');
@@ -23,6 +25,7 @@ const lastJson = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
 
 describe('the dyrep command', function () {
   this.timeout(300000);
+  useBackend('wasm');
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'dyrep-cli-'));
@@ -67,6 +70,31 @@ describe('the dyrep command', function () {
     const second = await dyrep(['export', '--checkpoint', out, '--format', 'onnx', '--out', onnx]);
     expect(second.code).to.equal(1);
     expect(second.stderr).to.match(/exists.*--force/);
+  });
+
+  it('refuses to export a checkpoint whose structure does not match its weights', async () => {
+    const run = join(dir, 'run');
+    const file = join(run, 'checkpoint', 'last.ckpt');
+    const { meta, tensors } = readCheckpointFile(file);
+    const m = meta as { structure: { path: string; branches: string[] }[] };
+    m.structure[0].branches = m.structure[0].branches.filter((b) => b !== '1x1');
+    const broken = join(dir, 'broken.ckpt');
+    writeCheckpointFile(broken, m, tensors);
+    const r = await dyrep(['export', '--checkpoint', broken, '--format', 'tfjs', '--out', join(dir, 'broken-export')]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^dyrep: checkpoint '.*broken.ckpt' does not match the model: unexpected '.*\.1x1\./m);
+    expect(existsSync(join(dir, 'broken-export'))).to.equal(false);
+  });
+
+  it('benchmarks policies side by side and writes a report', async () => {
+    const out = join(dir, 'bench');
+    const r = await dyrep(['bench', '--config', tiny, '--policies', 'none,dyrep', '--epochs', '1', '--out', out, '--backend', 'wasm']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^policy\s+test acc\s+s\/epoch\s+peak RSS MB/m).and.match(/^none\s/m).and.match(/^dyrep\s/m);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).to.include('<svg').and.include('Test accuracy').and.include('Structure timeline');
+    const bench = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
+    expect(bench.entries.map((e: { policy: string }) => e.policy)).to.deep.equal(['none', 'dyrep']);
   });
 
   it('prints the 12 COCO numbers as the last line of detect eval', async () => {

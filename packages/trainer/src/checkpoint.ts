@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, StateDictError, type Module } from '@dyrep/nn';
+import { Conv2d, Identity, StateDictError, type Module } from '@dyrep/nn';
 import { applyStructure, describeStructure, type BlockStructure } from '@dyrep/rep-blocks';
 import { CheckpointError, readCheckpointFile } from './checkpoint-file';
 import type { StructureEvent } from './metrics-log';
@@ -18,6 +18,8 @@ export interface CheckpointMeta {
   structure: BlockStructure[];
   /** Convs that have a bias (blocks cut down to `kxk` become such convs). */
   biasedConvs: string[];
+  /** Paths of `Identity` modules (e.g. BNs dropped by static DBB/RepVGG conversions). */
+  identities: string[];
   /** Free-form run description (model name, options, dataset) given to the trainer. */
   meta: Record<string, unknown>;
   rng: { s: number; spare: number | null };
@@ -36,10 +38,11 @@ export interface LoadedCheckpoint {
 }
 
 /** The structure part of a checkpoint's metadata for `model`. */
-export function describeCheckpointStructure(model: Module): Pick<CheckpointMeta, 'structure' | 'biasedConvs'> {
+export function describeCheckpointStructure(model: Module): Pick<CheckpointMeta, 'structure' | 'biasedConvs' | 'identities'> {
   return {
     structure: describeStructure(model),
     biasedConvs: model.namedModules().filter(([, m]) => m instanceof Conv2d && m.bias).map(([p]) => p),
+    identities: model.namedModules().filter(([p, m]) => p && m instanceof Identity).map(([p]) => p),
   };
 }
 
@@ -75,6 +78,7 @@ export function restoreModel(model: Module, ckpt: LoadedCheckpoint, source = 'ch
   try {
     applyStructure(model, ckpt.meta.structure);
     addConvBiases(model, ckpt.meta.biasedConvs ?? []);
+    replaceByIdentity(model, ckpt.meta.identities ?? []);
   } catch (e) {
     throw new CheckpointError(`${source} does not fit this model's architecture: ${(e as Error).message}`);
   }
@@ -95,6 +99,11 @@ export function loadModelCheckpoint(model: Module, file: string): CheckpointMeta
   } finally {
     disposeCheckpoint(ckpt);
   }
+}
+
+/** Puts an `Identity` at each of `paths` where the fresh model has another module (disposing it). */
+function replaceByIdentity(model: Module, paths: readonly string[]): void {
+  for (const path of paths) if (!(model.getModule(path) instanceof Identity)) model.setModule(path, new Identity()).dispose();
 }
 
 /** Gives the convs at `paths` a bias where the freshly built model has none (values come from the state dict). */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Plugin } from '@dyrep/core';
 import { describeStructure, isRepBlock } from '@dyrep/rep-blocks';
-import { Trainer, classificationTask, readCheckpointFile, CheckpointError, NonFiniteLossError, type Task, type ClassificationBatch } from '@dyrep/trainer';
+import { Trainer, classificationTask, loadModelCheckpoint, readCheckpointFile, CheckpointError, NonFiniteLossError, type Task, type ClassificationBatch } from '@dyrep/trainer';
 import { useBackend, maxAbsDiff, tinyConvNet } from '@dyrep/test-utils';
 import { tinySetup } from './helpers';
 import { scriptedPolicy } from './toy-policy';
@@ -150,6 +150,31 @@ describe('Trainer', () => {
     expect((err2 as Error).message).to.match(/truncated/);
     third.dispose();
     c.model.dispose();
+  });
+
+  it('restores a model whose BN was dropped by a static conversion', async () => {
+    const { model, trainLoader, inputShape } = tinySetup(4);
+    const staticDbb: Plugin = {
+      id: 'static',
+      hooks: {
+        onTrainBegin: (ctx) =>
+          ctx.proposeMutation({ source: 'static', ops: [{ type: 'grow', path: 'features.0', branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'], gate: 1, dropFollowingBn: true }] }),
+      },
+    };
+    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, epochs: 1, inputShape, outDir: dir, plugins: [staticDbb] });
+    await trainer.fit();
+    expect(model.getModule('features.1').constructor.name).to.equal('Identity');
+    const fresh = tinySetup(9).model;
+    loadModelCheckpoint(fresh, trainer.checkpointFile!);
+    const x = tf.randomNormal([2, 12, 12, 1]);
+    model.eval();
+    fresh.eval();
+    const [a, b] = tf.tidy(() => [model.forward(x), fresh.forward(x)]);
+    expect(maxAbsDiff(a, b)).to.equal(0);
+    tf.dispose([a, b, x]);
+    trainer.dispose();
+    model.dispose();
+    fresh.dispose();
   });
 
   it('stops on a NaN loss with a clear error and keeps the last good checkpoint', async () => {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { initBackend } from '@dyrep/backend';
 import { addTrainFlags, trainFlags } from '../config/flags';
 import { ConfigError, readConfigFile, resolveTrainConfig } from '../config/load-config';
 import { runBench } from '../run/bench-run';
@@ -17,6 +18,7 @@ export function benchCommand(): Command {
     const config = resolveTrainConfig({ out: 'runs/bench' }, file, trainFlags(opts));
     const policies = String(opts.policies).split(',').map((s) => s.trim()).filter(Boolean);
     if (!policies.length) throw new ConfigError('option --policies is empty');
+    await initBackend(config.backend);
     const result = await runBench(config, { policies, overwrite: Boolean(opts.force) });
     const { header, rows } = benchTable(result.entries);
     process.stdout.write(`${textTable(header, rows)}\n\nreport: ${result.report}\nresults: ${result.json}\n`);

@@ -7,7 +7,7 @@ import { formatCount, formatPercent } from './text-table';
  */
 export function benchTable(entries: readonly BenchEntry[]): { header: string[]; rows: string[][] } {
   const header = [
-    'policy', 'test acc', 's/epoch', 'peak tensor MB', 'peak RSS MB', 'train params', 'train MFLOPs', 'deploy params', 'deploy MFLOPs',
+    'policy', 'test acc', 's/epoch', 'peak RSS MB', 'train params', 'train MFLOPs', 'deploy params', 'deploy MFLOPs',
     'grow/cut', 'latency b1 train→deploy (ms)', 'latency b64 train→deploy (ms)',
   ];
   const rows = entries.map((e) => {
@@ -21,8 +21,7 @@ export function benchTable(entries: readonly BenchEntry[]): { header: string[]; 
       e.policy,
       formatPercent(s.testAccuracy),
       mean.toFixed(1),
-      e.peakTensorMB.toFixed(0),
-      e.peakRssMB.toFixed(0),
+      s.peakRssMB.toFixed(0),
       formatCount(peakParams),
       (peakFlops / 1e6).toFixed(2),
       formatCount(s.params.deploy),

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { deploy } from '@dyrep/exporter';
 import type { TrainConfig } from '../config/schema';
-import { runTraining, type TrainSummary } from './training-run';
-import { peakMemoryProbe } from './peak-memory';
+import type { TrainSummary } from './training-run';
+import { trainInChild } from './train-in-child';
+import { loadCheckpointModel } from './checkpoint-model';
 import { medianLatencyMs } from './latency';
 import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
 import { renderReport } from '../report/report-html';
@@ -11,9 +13,7 @@ import { benchTable } from '../report/bench-table';
 export interface BenchEntry {
   policy: string;
   summary: TrainSummary;
-  peakTensorMB: number;
-  peakRssMB: number;
-  /** Median forward latency (ms) of the training structure and the deployed network at batch 1 and 64. */
+  /** Median eval forward latency (ms) of the final training structure and of the deployed network, at batch 1 and 64. */
   latencyMs: { trainB1: number; trainB64: number; deployB1: number; deployB64: number };
 }
 
@@ -29,41 +29,41 @@ export interface BenchResult {
 /** Options of {@link runBench}. */
 export interface BenchOptions {
   policies: string[];
-  progress?: boolean;
   overwrite?: boolean;
 }
 
 /**
- * `dyrep bench`: trains each policy on the same data, seed and epochs (one run directory each
- * under `config.out`), measures peak memory and inference latency of the training structure and
- * the deployed network, and writes `bench.json` and a self-contained `report.html`.
+ * `dyrep bench`: trains each policy on the same data, seed and epochs, each in its own process
+ * (so peak memory and time are its own) with its own run directory under `config.out`; then
+ * measures inference latency of the final training structure and of the deployed network, and
+ * writes `bench.json` and a self-contained `report.html`.
  */
 export async function runBench(config: TrainConfig, options: BenchOptions): Promise<BenchResult> {
   const entries: BenchEntry[] = [];
   for (const policy of options.policies) {
-    const memory = peakMemoryProbe();
-    let latencyMs: BenchEntry['latencyMs'] | undefined;
-    const summary = await runTraining(
-      { ...config, policy, out: join(config.out, policy), resume: false },
-      {
-        progress: options.progress,
-        overwrite: options.overwrite,
-        plugins: [memory],
-        onTrained: async (trained, deployed, data) => {
-          latencyMs = {
-            trainB1: await medianLatencyMs(trained, data.inputShape, 1),
-            trainB64: await medianLatencyMs(trained, data.inputShape, 64),
-            deployB1: await medianLatencyMs(deployed, data.inputShape, 1),
-            deployB64: await medianLatencyMs(deployed, data.inputShape, 64),
-          };
-        },
-      },
-    );
-    entries.push({ policy, summary, peakTensorMB: memory.peakTensorBytes / 2 ** 20, peakRssMB: memory.peakRssBytes / 2 ** 20, latencyMs: latencyMs! });
+    const runConfig: TrainConfig = { ...config, policy, out: join(config.out, policy), resume: false, export: [] };
+    const summary = await trainInChild(runConfig, { overwrite: options.overwrite });
+    entries.push({ policy, summary, latencyMs: await measureLatency(runConfig.out) });
   }
   const json = join(config.out, 'bench.json');
   const report = join(config.out, 'report.html');
   writeJsonAtomic(json, { config, entries });
   writeFileAtomic(report, renderReport(config, entries, benchTable(entries)));
   return { config, entries, report, json };
+}
+
+async function measureLatency(runDir: string): Promise<BenchEntry['latencyMs']> {
+  const { model, inputShape } = loadCheckpointModel(runDir);
+  const deployed = deploy(model, { inputShape: [1, ...inputShape] });
+  try {
+    return {
+      trainB1: await medianLatencyMs(model, inputShape, 1),
+      trainB64: await medianLatencyMs(model, inputShape, 64),
+      deployB1: await medianLatencyMs(deployed, inputShape, 1),
+      deployB64: await medianLatencyMs(deployed, inputShape, 64),
+    };
+  } finally {
+    deployed.dispose();
+    model.dispose();
+  }
 }

@@ -30,6 +30,8 @@ export interface TrainSummary {
   flops: { train: number; deploy: number };
   /** max relative |Δ| between the trained and the deployed model on a test batch. */
   deployMaxRelDiff: number;
+  /** Peak resident set size of the process (MB), including the wasm heap. */
+  peakRssMB: number;
   events: StructureEvent[];
   history: EpochRecord[];
   exports: Record<string, string>;
@@ -43,8 +45,6 @@ export interface RunOptions {
   overwrite?: boolean;
   /** Extra plugins (probes, loggers) added to the run's own. */
   plugins?: Plugin[];
-  /** Called with the trained and the deployed model (borrowed) before they are disposed. */
-  onTrained?: (trained: Module, deployed: Module, data: PreparedData) => Promise<void>;
 }
 
 /** Builds the model a config describes for the given data. */
@@ -121,12 +121,12 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
         params: { train: countParams(model), deploy: countParams(deployed) },
         flops: { train: countFlops(model, data.inputShape), deploy: countFlops(deployed, data.inputShape) },
         deployMaxRelDiff,
+        peakRssMB: process.resourceUsage().maxRSS / 1024,
         events: [...trainer.structureEvents],
         history,
         exports,
       };
       writeJsonAtomic(join(out, 'summary.json'), summary);
-      await options.onTrained?.(model, deployed, data);
       return summary;
     } finally {
       deployed.dispose();
