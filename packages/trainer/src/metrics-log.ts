@@ -15,7 +15,10 @@ export interface EpochRecord {
   lr: number;
   trainLoss: number;
   trainTop1?: number;
+  /** Wall time of the whole epoch (training, validation, structure changes). */
   seconds: number;
+  /** Part of the training loop spent waiting for the next batch (the data pipeline's visible cost). */
+  dataSeconds: number;
   params: number;
   flops: number;
   events: StructureEvent[];

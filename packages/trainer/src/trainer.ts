@@ -154,13 +154,17 @@ export class Trainer<B> {
         let lossSum = 0;
         let seen = 0;
         let batches = 0;
+        let dataSeconds = 0;
+        let waitStart = performance.now();
         for await (const batch of train.epoch()) {
+          dataSeconds += (performance.now() - waitStart) / 1000;
           const loss = await this.trainStep(batch, epoch);
           const n = task.batchSize(batch);
           lossSum += loss * n;
           seen += n;
           batches++;
           this.progress.update(batches, seen, lossSum / seen);
+          waitStart = performance.now();
         }
         const lr = this.schedule(Math.max(0, this.stepNow - 1));
         const trainLogs: Logs = { loss: lossSum / Math.max(seen, 1), lr };
@@ -180,6 +184,7 @@ export class Trainer<B> {
           trainLoss: trainLogs.loss,
           ...Object.fromEntries(Object.entries(finalMetrics).map(([k, v]) => [`val_${k}`, v])),
           seconds,
+          dataSeconds,
           params: countParams(model),
           flops: countFlops(model, this.opts.inputShape),
           events: epochEvents,

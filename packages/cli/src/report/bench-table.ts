@@ -7,7 +7,7 @@ import { formatCount, formatPercent } from './text-table';
  */
 export function benchTable(entries: readonly BenchEntry[]): { header: string[]; rows: string[][] } {
   const header = [
-    'policy', 'test acc', 's/epoch', 'peak RSS MB', 'train params', 'train MFLOPs', 'deploy params', 'deploy MFLOPs',
+    'policy', 'test acc', 's/epoch', 'data s/epoch', 'peak RSS MB', 'train params', 'train MFLOPs', 'deploy params', 'deploy MFLOPs',
     'grow/cut', 'latency b1 train→deploy (ms)', 'latency b64 train→deploy (ms)',
   ];
   const rows = entries.map((e) => {
@@ -21,6 +21,7 @@ export function benchTable(entries: readonly BenchEntry[]): { header: string[]; 
       e.policy,
       formatPercent(s.testAccuracy),
       mean.toFixed(1),
+      (s.history.reduce((a, h) => a + h.dataSeconds, 0) / Math.max(1, s.history.length)).toFixed(2),
       s.peakRssMB.toFixed(0),
       formatCount(peakParams),
       (peakFlops / 1e6).toFixed(2),
