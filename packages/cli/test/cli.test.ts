@@ -90,7 +90,7 @@ describe('the dyrep command', function () {
     const out = join(dir, 'bench');
     const r = await dyrep(['bench', '--config', tiny, '--policies', 'none,dyrep', '--epochs', '1', '--out', out, '--backend', 'wasm']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^policy\s+test acc\s+s\/epoch\s+peak RSS MB/m).and.match(/^none\s/m).and.match(/^dyrep\s/m);
+    expect(r.stdout).to.match(/^policy\s+test acc\s+s\/epoch\s+data s\/epoch\s+peak RSS MB/m).and.match(/^none\s/m).and.match(/^dyrep\s/m);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).to.include('<svg').and.include('Test accuracy').and.include('Structure timeline');
     const bench = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
