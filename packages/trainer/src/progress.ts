@@ -43,12 +43,14 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, plai
         bar.update(done, { loss: loss.toFixed(4), speed: secs > 0 ? Math.round(examples / secs) : '-' });
       },
       stop(summary) {
-        bar.stop();
+        if (active) bar.stop();
         active = false;
         stream.write(`${summary}\n`);
       },
       log(message) {
-        if (active) stream.write('\n');
+        // The bar redraws in place; end it (it clears itself) so the message gets its own line.
+        if (active) bar.stop();
+        active = false;
         stream.write(`${message}\n`);
       },
     };

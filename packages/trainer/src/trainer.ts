@@ -245,8 +245,9 @@ export class Trainer<B> {
         const event: StructureEvent = { epoch, type: op.type, path: op.path, branches: [...op.branches] };
         out.push(event);
         this.events.push(event);
-        this.progress.log(`epoch ${epoch + 1}: ${op.type} ${op.path} [${op.branches.join(', ')}] → ${result.params} params, ${(result.flops / 1e6).toFixed(2)} MFLOPs`);
+        this.progress.log(`epoch ${epoch + 1}: ${op.type} ${op.path} [${op.branches.join(', ')}]`);
       }
+      this.progress.log(`epoch ${epoch + 1}: structure now ${result.params.toLocaleString('en-US')} params, ${(result.flops / 1e6).toFixed(2)} MFLOPs`);
       await this.hooks.emit('onAfterMutate', this.context, result);
     }
     return out;
