@@ -1,4 +1,4 @@
-// Public API of @dyrep/detection. COCO data and evaluation live in src/coco/; the detector comes later.
+// Public API of @dyrep/detection: a CenterNet-style detector, its trainer task and data, COCO data and evaluation.
 export { evaluateCoco, COCO_METRIC_NAMES } from './coco/evaluate-coco';
 export type {
   CocoCategoryMetrics,
@@ -30,3 +30,22 @@ export { decodeImage } from './coco/decode-image';
 export type { DecodedImage, ImageChannels } from './coco/decode-image';
 export { writeCocoJson } from './coco/write-coco-json';
 export type { WriteCocoJsonOptions } from './coco/write-coco-json';
+export { CenterNet, createCenterNet } from './center-net';
+export type { CenterNetOptions } from './center-net';
+export { FpnNeck } from './fpn-neck';
+export type { FpnNeckOptions } from './fpn-neck';
+export { CenterNetHead, REGRESSION_CHANNELS } from './center-net-head';
+export type { CenterNetHeadOptions } from './center-net-head';
+export { encodeCenterNetTargets, gaussianRadius } from './center-net-targets';
+export type { CenterNetTargets, EncodeTargetsOptions } from './center-net-targets';
+export { centerNetLoss, penaltyReducedFocalLoss } from './center-net-loss';
+export type { CenterNetLoss, CenterNetLossTargets, CenterNetLossWeights } from './center-net-loss';
+export { decodeCenterNet } from './decode-center-net';
+export type { DecodeOptions, ImageDetections } from './decode-center-net';
+export type { DetectionBatch } from './detection-batch';
+export { DetectionLoader, createDetectionLoader } from './detection-loader';
+export type { DetectionLoaderOptions, DetectionLoaderState } from './detection-loader';
+export { detectionTask, DETECTION_METRICS } from './detection-task';
+export type { DetectionTask, DetectionTaskOptions, DetectionResults, DetectOutput } from './detection-task';
+export { generateFashionMnistDetection } from './fashion-mnist-detection';
+export type { FashionMnistDetectionOptions, FashionMnistDetectionResult } from './fashion-mnist-detection';

@@ -1,0 +1,173 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pngjs from 'pngjs';
+import { FASHION_MNIST_CLASSES, loadFashionMnist, resizeBilinear, Rng, type Dataset } from '@dyrep/data';
+import { writeCocoJson } from './coco/write-coco-json';
+import type { CocoAnnotationJson, CocoGroundTruthJson, CocoImageJson } from './coco/types';
+import { boxIou, resizeNearest } from './internal/generator-helpers';
+
+/** Options of {@link generateFashionMnistDetection}. */
+export interface FashionMnistDetectionOptions {
+  /** Directory to write `annotations.json` and `images/*.png` into (created if needed). */
+  outDir: string;
+  /** Number of canvases (default 500). */
+  count?: number;
+  /** Canvas side in pixels (default 96). */
+  canvas?: number;
+  /** Fewest objects on a non-empty canvas (default 1). */
+  minObjects?: number;
+  /** Most objects on a canvas (default 6). */
+  maxObjects?: number;
+  /** Range of the scale factor applied to the 28×28 item, uniform (default `[0.6, 1.6]`: 17–45 px). */
+  scaleRange?: readonly [number, number];
+  /** Seed of every random choice (default 0). Same seed and options → byte-identical files. */
+  seed?: number;
+  /** Fashion-MNIST split the items come from (default `train`; use `test` for a held-out set). */
+  split?: 'train' | 'test';
+  /** Fraction of canvases left empty (default 0.05). */
+  emptyFraction?: number;
+  /** Resampling of the items (default `bilinear`). */
+  interpolation?: 'bilinear' | 'nearest';
+  /** A new object's box may overlap an earlier one up to this IoU (default 0.5; best of 50 tries otherwise). */
+  maxOverlap?: number;
+  /** Resampled pixels at or below this value (0..255) are background: not drawn, not in the box (default 8). */
+  inkThreshold?: number;
+  /** Fashion-MNIST directory (default: the usual lookup of `@dyrep/data`). */
+  dataDir?: string;
+  /** An already-loaded Fashion-MNIST split to draw items from (skips loading). */
+  source?: Dataset;
+}
+
+/** What {@link generateFashionMnistDetection} wrote. */
+export interface FashionMnistDetectionResult {
+  /** Path of the COCO instances JSON. */
+  annotationFile: string;
+  /** Directory the image file names are relative to. */
+  imageDir: string;
+  /** Canvases written. */
+  images: number;
+  /** Boxes written. */
+  annotations: number;
+  /** Canvases with no object. */
+  emptyImages: number;
+}
+
+/**
+ * Builds a COCO-format detection set from real Fashion-MNIST items: each grayscale canvas (default
+ * 96×96, black) receives 1–6 items (or none, for `emptyFraction` of canvases), each resized by a
+ * random scale and pasted at a random position fully inside the canvas, max-blended so that
+ * overlapping items stay visible. Every box is the tight box of the item's drawn pixels (value
+ * above `inkThreshold`), in COCO `[x, y, w, h]` pixel-edge units; categories are the ten
+ * Fashion-MNIST classes with ids 1..10. Everything is drawn from one seeded {@link Rng}, and files are
+ * written without timestamps, so the same options give byte-identical `annotations.json` and PNGs.
+ */
+export async function generateFashionMnistDetection(options: FashionMnistDetectionOptions): Promise<FashionMnistDetectionResult> {
+  const count = options.count ?? 500;
+  const canvas = options.canvas ?? 96;
+  const minObjects = options.minObjects ?? 1;
+  const maxObjects = options.maxObjects ?? 6;
+  const [minScale, maxScale] = options.scaleRange ?? [0.6, 1.6];
+  const emptyFraction = options.emptyFraction ?? 0.05;
+  const maxOverlap = options.maxOverlap ?? 0.5;
+  const ink = options.inkThreshold ?? 8;
+  const interpolation = options.interpolation ?? 'bilinear';
+  if (!Number.isInteger(count) || count < 1) throw new Error(`generateFashionMnistDetection: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(canvas) || canvas < 8) throw new Error(`generateFashionMnistDetection: canvas must be an integer ≥ 8, got ${canvas}`);
+  if (!(Number.isInteger(minObjects) && Number.isInteger(maxObjects) && minObjects >= 1 && maxObjects >= minObjects)) {
+    throw new Error(`generateFashionMnistDetection: need integers 1 ≤ minObjects ≤ maxObjects, got ${minObjects}, ${maxObjects}`);
+  }
+  if (!(minScale > 0 && maxScale >= minScale)) throw new Error(`generateFashionMnistDetection: bad scaleRange [${minScale}, ${maxScale}]`);
+  if (!(emptyFraction >= 0 && emptyFraction <= 1)) throw new Error(`generateFashionMnistDetection: emptyFraction must be in [0, 1], got ${emptyFraction}`);
+
+  const source = options.source ?? (await loadFashionMnist({ dataDir: options.dataDir, split: options.split ?? 'train' }));
+  const [ih, iw, ic] = source.imageShape;
+  if (ic !== 1) throw new Error(`generateFashionMnistDetection: expected single-channel items, got ${ic} channels`);
+  const rng = new Rng(options.seed ?? 0);
+  const imageDir = join(options.outDir, 'images');
+  await mkdir(imageDir, { recursive: true });
+
+  const images: CocoImageJson[] = [];
+  const annotations: CocoAnnotationJson[] = [];
+  let emptyImages = 0;
+  for (let id = 1; id <= count; id++) {
+    const pixels = new Uint8Array(canvas * canvas);
+    const empty = rng.nextFloat() < emptyFraction;
+    const objects = empty ? 0 : minObjects + rng.nextInt(maxObjects - minObjects + 1);
+    if (objects === 0) emptyImages++;
+    const placed: [number, number, number, number][] = [];
+    for (let o = 0; o < objects; o++) {
+      const item = rng.nextInt(source.size);
+      const scale = minScale + (maxScale - minScale) * rng.nextFloat();
+      const side = Math.max(4, Math.min(canvas, Math.round(ih * scale)));
+      const src = source.images.subarray(item * ih * iw, (item + 1) * ih * iw);
+      const patch = interpolation === 'nearest' ? resizeNearest(src, ih, iw, side) : resizeBilinear(src, [ih, iw, 1], side, side);
+      const drawn = Uint8Array.from(patch, (v) => {
+        const q = Math.round(Math.min(255, Math.max(0, v)));
+        return q > ink ? q : 0;
+      });
+      const tight = tightBox(drawn, side);
+      if (!tight) continue; // an item with no ink at this threshold (never seen in Fashion-MNIST)
+      let best: { x: number; y: number; iou: number } | null = null;
+      for (let t = 0; t < 50; t++) {
+        const x = rng.nextInt(canvas - side + 1);
+        const y = rng.nextInt(canvas - side + 1);
+        const box: [number, number, number, number] = [x + tight[0], y + tight[1], tight[2], tight[3]];
+        const iou = Math.max(0, ...placed.map((p) => boxIou(p, box)));
+        if (!best || iou < best.iou) best = { x, y, iou };
+        if (iou <= maxOverlap) break;
+      }
+      const { x, y } = best!;
+      for (let r = 0; r < side; r++) {
+        for (let c = 0; c < side; c++) {
+          const v = drawn[r * side + c];
+          const at = (y + r) * canvas + (x + c);
+          if (v > pixels[at]) pixels[at] = v;
+        }
+      }
+      const bbox: [number, number, number, number] = [x + tight[0], y + tight[1], tight[2], tight[3]];
+      placed.push(bbox);
+      annotations.push({ id: annotations.length + 1, image_id: id, category_id: source.labels[item] + 1, bbox, area: bbox[2] * bbox[3], iscrowd: 0 });
+    }
+    const fileName = `${String(id).padStart(6, '0')}.png`;
+    const png = pngjs.PNG.sync.write({ width: canvas, height: canvas, data: Buffer.from(pixels.buffer) } as unknown as pngjs.PNG, {
+      colorType: 0,
+      inputColorType: 0,
+      inputHasAlpha: false,
+    });
+    await writeFile(join(imageDir, fileName), png);
+    images.push({ id, file_name: fileName, width: canvas, height: canvas });
+  }
+  const categories = FASHION_MNIST_CLASSES.map((name, k) => ({ id: k + 1, name, supercategory: 'fashion' }));
+  const gt: CocoGroundTruthJson & { info: unknown } = {
+    info: {
+      description: 'Fashion-MNIST items pasted on canvases (dyrep-ts generateFashionMnistDetection)',
+      split: options.split ?? 'train',
+      seed: options.seed ?? 0,
+      canvas, minObjects, maxObjects, scaleRange: [minScale, maxScale], emptyFraction, interpolation, maxOverlap, inkThreshold: ink,
+    },
+    images,
+    annotations,
+    categories,
+  };
+  const annotationFile = join(options.outDir, 'annotations.json');
+  await writeCocoJson(annotationFile, gt);
+  return { annotationFile, imageDir, images: images.length, annotations: annotations.length, emptyImages };
+}
+
+/** Tight `[x, y, w, h]` of the non-zero pixels of a square patch, or null if there are none. */
+function tightBox(patch: Uint8Array, side: number): [number, number, number, number] | null {
+  let x0 = side;
+  let y0 = side;
+  let x1 = -1;
+  let y1 = -1;
+  for (let r = 0; r < side; r++) {
+    for (let c = 0; c < side; c++) {
+      if (!patch[r * side + c]) continue;
+      if (c < x0) x0 = c;
+      if (c > x1) x1 = c;
+      if (r < y0) y0 = r;
+      if (r > y1) y1 = r;
+    }
+  }
+  return x1 < 0 ? null : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+}
