@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup';
 import { baseConfig } from '../../tsup.base';
 
-export default defineConfig(baseConfig);
+// The library plus the `dyrep-backend` command (dist/cli.js, with its shebang); types for the library only.
+export default defineConfig({
+  ...baseConfig,
+  entry: ['src/index.ts', 'src/cli.ts'],
+  dts: { entry: 'src/index.ts' },
+});

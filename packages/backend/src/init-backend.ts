@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/register-all';
+import { registerTensorflowTrainingKernels } from './kernels/tensorflow-explicit-padding';
 import { importOptional } from './internal/optional-module';
 import type { OptionalImport } from './internal/optional-module';
 
@@ -39,8 +40,21 @@ export interface BackendProbes {
   gpuVisible(): boolean;
 }
 
+/**
+ * TensorFlow 2.21's oneDNN kernels corrupt the heap in the filter gradient of a strided 1×1 conv
+ * (seen on an AVX-512 CPU with the tensorflow_cpu wheel: "double free or corruption" inside
+ * `jit_avx512_common_1x1_convolution_bwd_weights_t`), which every ResNet downsample hits. Unless the
+ * user chose, turn oneDNN's custom ops off before libtensorflow loads (it reads the variable then).
+ */
+export function defaultOneDnnOff(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.TF_ENABLE_ONEDNN_OPTS === undefined) env.TF_ENABLE_ONEDNN_OPTS = '0';
+}
+
 const realProbes: BackendProbes = {
-  importOptional,
+  importOptional(spec) {
+    if (spec === TFJS_NODE || spec === TFJS_NODE_GPU) defaultOneDnnOff();
+    return importOptional(spec);
+  },
   async activate(backend) {
     const ok = await tf.setBackend(backend);
     if (ok) await tf.ready();
@@ -130,6 +144,8 @@ export async function initBackendWith(
   } else {
     throw new Error(`initBackend: unknown backend '${String(name)}'; expected 'auto', 'tensorflow', 'wasm' or 'cpu'`);
   }
+  // tfjs-node's conv gradients reject the explicit padding every padded @dyrep/nn conv uses.
+  if (choice.backend === 'tensorflow') registerTensorflowTrainingKernels();
   const { log } = options;
   if (log) {
     const line = `[@dyrep/backend] using '${choice.backend}' from ${choice.package}: ${choice.reason}`;
@@ -143,7 +159,8 @@ export async function initBackendWith(
  * Selects and initialises the tfjs backend and says why. `auto` prefers `@tensorflow/tfjs-node-gpu`
  * (with a visible GPU), then `@tensorflow/tfjs-node`, then `wasm`; `tensorflow` rejects with install
  * instructions when neither binding is installed. Choosing `wasm` registers the wasm training
- * kernels ({@link registerWasmTrainingKernels}). Silent unless `options.log` is set.
+ * kernels ({@link registerWasmTrainingKernels}); choosing `tensorflow` adds explicit padding to its
+ * conv gradients ({@link registerTensorflowTrainingKernels}). Silent unless `options.log` is set.
  */
 export async function initBackend(name: BackendName = 'auto', options: InitBackendOptions = {}): Promise<BackendChoice> {
   return initBackendWith(name, options, realProbes);

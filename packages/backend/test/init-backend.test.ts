@@ -1,10 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, TFJS_NODE, TFJS_NODE_GPU } from '@dyrep/backend';
-import { initBackendWith } from '../src/init-backend';
+import { createRequire } from 'node:module';
+import { initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, tensorflowTrainingKernelConfigs, TFJS_NODE, TFJS_NODE_GPU } from '@dyrep/backend';
+import { defaultOneDnnOff, initBackendWith } from '../src/init-backend';
 import type { BackendProbes } from '../src/init-backend';
 import { importOptional } from '../src/internal/optional-module';
 import type { OptionalImport } from '../src/internal/optional-module';
+
+/** Whether tfjs-node (or -gpu) is installed here (resolved, not loaded): then the 'tensorflow' paths run for real. */
+function tfjsNodeInstalled(): boolean {
+  const req = createRequire(import.meta.url);
+  return [TFJS_NODE, TFJS_NODE_GPU].some((p) => {
+    try {
+      req.resolve(`${p}/package.json`);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 
 const MISSING: OptionalImport = { ok: false, missing: true, error: 'Cannot find package' };
 
@@ -50,7 +64,11 @@ describe('initBackend', () => {
     expect(tf.getBackend()).to.equal('cpu');
   });
 
-  it("rejects 'tensorflow' without tfjs-node, saying how to install it", async () => {
+  it("rejects 'tensorflow' without tfjs-node, saying how to install it", async function () {
+    if (tfjsNodeInstalled()) {
+      console.log('      (skipped: tfjs-node is installed here)');
+      this.skip();
+    }
     const err = await rejection(initBackend('tensorflow'));
     expect(err.message).to.contain(`${TFJS_NODE} is not installed`);
     expect(err.message).to.contain(`${TFJS_NODE_GPU} is not installed`);
@@ -58,7 +76,32 @@ describe('initBackend', () => {
     expect(err.message).to.contain(`npm install ${TFJS_NODE_GPU}@4.22.0`);
   });
 
-  it("'auto' falls back to wasm here and says why", async () => {
+  it("'auto' prefers tfjs-node when it is installed and loads", async function () {
+    if (!tfjsNodeInstalled()) {
+      console.log('      (skipped: tfjs-node is not installed here)');
+      this.skip();
+    }
+    const choice = await initBackend('auto');
+    expect(choice.backend, choice.reason).to.equal('tensorflow');
+    expect(choice.reason).to.match(/^auto: /);
+    expect(tf.getBackend()).to.equal('tensorflow');
+    // The explicit-padding conv gradients tfjs-node lacks are in place.
+    for (const k of ['Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter']) {
+      expect(tensorflowTrainingKernelConfigs.map((c) => c.kernelName)).to.include(k);
+      expect(tensorflowTrainingKernelConfigs).to.include(tf.getKernel(k, 'tensorflow'));
+    }
+    const w = tf.ones([3, 3, 2, 2]) as tf.Tensor4D;
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w, 1, [[0, 0], [1, 1], [1, 1], [0, 0]])))(tf.ones([1, 4, 4, 2]));
+    expect(g.shape).to.deep.equal([1, 4, 4, 2]);
+    tf.dispose([w, g]);
+    await initBackend('wasm');
+  });
+
+  it("'auto' falls back to wasm here and says why", async function () {
+    if (tfjsNodeInstalled()) {
+      console.log('      (skipped: tfjs-node is installed here)');
+      this.skip();
+    }
     const choice = await initBackend('auto');
     expect(choice.backend).to.equal('wasm');
     expect(choice.reason).to.match(/^auto: /).and.contain('not installed');
@@ -124,6 +167,17 @@ describe('backend selection logic (fake tfjs-node probes; no GPU on this machine
     const r = await importOptional('@dyrep/this-package-does-not-exist');
     expect(r.ok).to.equal(false);
     expect(!r.ok && r.missing).to.equal(true);
+  });
+});
+
+describe('defaultOneDnnOff', () => {
+  it("turns TensorFlow's oneDNN ops off unless the user chose", () => {
+    const unset: NodeJS.ProcessEnv = {};
+    defaultOneDnnOff(unset);
+    expect(unset.TF_ENABLE_ONEDNN_OPTS).to.equal('0');
+    const chosen: NodeJS.ProcessEnv = { TF_ENABLE_ONEDNN_OPTS: '1' };
+    defaultOneDnnOff(chosen);
+    expect(chosen.TF_ENABLE_ONEDNN_OPTS).to.equal('1');
   });
 });
 

@@ -1,42 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import type { Plugin } from '@dyrep/core';
 import { DataLoader, loadFashionMnist, takeFirst, trainTransforms, evalTransforms } from '@dyrep/data';
 import { createModel } from '@dyrep/models';
-import { manualSeed, type Module } from '@dyrep/nn';
+import { manualSeed } from '@dyrep/nn';
 import { listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
 import { createPolicy } from '@dyrep/evolution';
 import { Trainer, classificationTask, type FitResult } from '@dyrep/trainer';
-import { useBackend, maxAbsDiff } from '@dyrep/test-utils';
-
-/** Records max |Δ| / max |y| of eval outputs on a fixed batch across every structure change. */
-function exactnessProbe(probe: tf.Tensor): Plugin & { ratios: number[] } {
-  let before: tf.Tensor | null = null;
-  const ratios: number[] = [];
-  const evalOut = (m: Module) => {
-    const modes = m.namedModules().map(([, x]) => [x, x.training] as const);
-    m.eval();
-    const y = tf.tidy(() => m.forward(probe));
-    for (const [x, mode] of modes) x.training = mode;
-    return y;
-  };
-  return {
-    id: 'exactness-probe',
-    ratios,
-    hooks: {
-      onBeforeMutate: (ctx) => {
-        before = evalOut(ctx.model);
-      },
-      onAfterMutate: (ctx) => {
-        const after = evalOut(ctx.model);
-        const scale = tf.tidy(() => tf.max(tf.abs(before!)).dataSync()[0]);
-        ratios.push(maxAbsDiff(after, before!) / scale);
-        tf.dispose([after, before!]);
-      },
-    },
-  };
-}
+import { useBackend, exactnessProbe } from '@dyrep/test-utils';
 
 describe('DyRep end to end on a Fashion-MNIST subset (ResNet-18, width 0.125)', function () {
   this.timeout(600000);

@@ -7,3 +7,4 @@ export type { Arr } from './reference-ops';
 export { randomArr } from './random-arrays';
 export { randomizeBatchNorms } from './randomize-batch-norms';
 export { tinyConvNet } from './toy-model';
+export { exactnessProbe } from './exactness-probe';

@@ -4,6 +4,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-native-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-native-backprop-input';
+import { maxPoolGradConfig } from './max-pool-grad';
 
 /** Every training kernel this package provides for the `wasm` backend. */
 export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
@@ -11,13 +12,15 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
+  maxPoolGradConfig,
 ];
 
 /** Kernels that tfjs-backend-wasm registered before ours replaced them, to restore on unregister. */
 const replaced = new Map<string, KernelConfig>();
 
 /**
- * Registers the wasm training kernels (conv2d and depthwiseConv2d input/filter gradients) in tfjs'
+ * Registers the wasm training kernels (conv2d and depthwiseConv2d input/filter gradients, and a
+ * correct `MaxPoolGrad`) in tfjs'
  * kernel registry, so `tf.grad` and `tf.variableGrads` work on `wasm`. Idempotent; replaces
  * tfjs-backend-wasm's slower `Conv2DBackpropInput` without a duplicate-registration warning.
  */

@@ -1,0 +1,245 @@
+// The `tensorflow` backend (tfjs-node built from a TensorFlow wheel) vs `wasm`, one machine, one run:
+//   1. a ResNet-18 training step (CIFAR stem, width 0.25, batch 64, 32×32×3 synthetic input), plain
+//      and fully DBB-expanded (every eligible conv grown with growAt(..., {branches: 'dbb'}));
+//   2. the overhead of our Trainer with the saliency collector over a bare tfjs loop of the same
+//      network (tf.variableGrads + hand-written SGD with the same momentum and weight decay), both
+//      fed by the same DataLoader.
+// Each backend runs in its own child process (a process has one tfjs engine). Prints markdown.
+//
+//   npx tsx --conditions=@dyrep/source tools/bench-tensorflow.ts
+//
+// Environment: BENCH_STEPS (timed steps per row, default 10), BENCH_WIDTH (default 0.25),
+// BENCH_BACKENDS (default "tensorflow,wasm").
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Plugin } from '@dyrep/core';
+import { initBackend } from '@dyrep/backend';
+import { DataLoader, createSyntheticDataset } from '@dyrep/data';
+import { createModel } from '@dyrep/models';
+import { manualSeed, countParams, type Module } from '@dyrep/nn';
+import { growAt, listGrowableConvs } from '@dyrep/rep-blocks';
+import { saliencyCollector } from '@dyrep/saliency';
+import { Trainer, classificationTask, crossEntropy } from '@dyrep/trainer';
+
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const WIDTH = Number(process.env.BENCH_WIDTH ?? 0.25);
+const BATCH = Number(process.env.BENCH_BATCH ?? 64);
+const SIZE = 32;
+const LR = 0.05;
+const MOMENTUM = 0.9;
+const WEIGHT_DECAY = 1e-4;
+
+interface ChildResult {
+  backend: string;
+  package: string;
+  rows: { variant: string; params: number; convs: number; medianMs: number; minMs: number; error?: string }[];
+  overhead: { bareMs: number; plainTrainerMs: number; trainerMs: number };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function makeModel(dbb: boolean): { model: Module; grown: number } {
+  manualSeed(1);
+  const model = createModel('resnet18', { width: WIDTH, numClasses: 10, stem: 'cifar', inputSize: SIZE });
+  let grown = 0;
+  if (dbb) {
+    for (const { path } of listGrowableConvs(model)) {
+      growAt(model, path, { branches: 'dbb' });
+      grown++;
+    }
+  }
+  model.train();
+  return { model, grown };
+}
+
+/** Hand-written SGD with momentum and L2 weight decay, the Trainer's defaults. */
+function sgdStep(params: tf.Variable[], grads: Record<string, tf.Tensor>, buffers: Map<string, tf.Tensor>): void {
+  tf.tidy(() => {
+    for (const p of params) {
+      const g = tf.add(grads[p.name], tf.mul(p, WEIGHT_DECAY));
+      const prev = buffers.get(p.name);
+      const buf = prev ? tf.add(tf.mul(prev, MOMENTUM), g) : g;
+      p.assign(tf.sub(p, tf.mul(buf, LR)));
+      prev?.dispose();
+      buffers.set(p.name, tf.keep(buf));
+    }
+  });
+}
+
+/** One bare training step on a batch: forward, cross-entropy, variableGrads, SGD; waits for the loss. */
+function bareStep(model: Module, params: tf.Variable[], buffers: Map<string, tf.Tensor>, x: tf.Tensor4D, y: tf.Tensor1D): number {
+  const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x) as tf.Tensor2D, y) as tf.Scalar, params);
+  if (process.env.BENCH_DEBUG) console.error(`peak ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB after grads`);
+  sgdStep(params, grads, buffers);
+  const loss = value.dataSync()[0];
+  tf.dispose([value, ...Object.values(grads)]);
+  return loss;
+}
+
+async function stepTimes(dbb: boolean) {
+  const { model, grown } = makeModel(dbb);
+  const params = model.parameters();
+  const buffers = new Map<string, tf.Tensor>();
+  const x = tf.randomNormal([BATCH, SIZE, SIZE, 3]) as tf.Tensor4D;
+  const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+  for (let i = 0; i < 2; i++) bareStep(model, params, buffers, x, y);
+  const times: number[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t = performance.now();
+    bareStep(model, params, buffers, x, y);
+    times.push(performance.now() - t);
+  }
+  const row = { variant: dbb ? 'DBB everywhere' : 'plain', params: countParams(model), convs: grown, medianMs: median(times), minMs: Math.min(...times) };
+  tf.dispose([x, y, ...buffers.values()]);
+  model.dispose();
+  return row;
+}
+
+/** Median time between consecutive step ends, excluding the first two steps (warm-up). */
+function stepClock(): Plugin & { times: number[] } {
+  let last = 0;
+  let seen = 0;
+  const times: number[] = [];
+  return {
+    id: 'bench-step-clock',
+    priority: 100,
+    times,
+    hooks: {
+      onBatchEnd: () => {
+        const now = performance.now();
+        if (seen >= 2) times.push(now - last);
+        last = now;
+        seen++;
+      },
+    },
+  };
+}
+
+async function overhead() {
+  const steps = STEPS + 3;
+  const data = createSyntheticDataset({ size: BATCH * steps, imageShape: [SIZE, SIZE, 3], seed: 5 });
+  const loader = () => new DataLoader(data, { batchSize: BATCH, shuffle: false, dropLast: true });
+
+  // Bare loop over the same batches.
+  const bare = makeModel(false);
+  const params = bare.model.parameters();
+  const buffers = new Map<string, tf.Tensor>();
+  const bareTimes: number[] = [];
+  let last = 0;
+  let seen = 0;
+  for await (const b of loader()) {
+    bareStep(bare.model, params, buffers, b.x, b.y);
+    tf.dispose([b.x, b.y]);
+    const now = performance.now();
+    if (seen >= 2) bareTimes.push(now - last);
+    last = now;
+    seen++;
+  }
+  tf.dispose([...buffers.values()]);
+  bare.model.dispose();
+
+  // The Trainer without and with the saliency collector (synflow), no validation.
+  const trainerRun = async (withSaliency: boolean) => {
+    const { model } = makeModel(false);
+    const clock = stepClock();
+    const plugins: Plugin[] = withSaliency ? [saliencyCollector({ metric: 'synflow' }), clock] : [clock];
+    const trainer = new Trainer({
+      model, task: classificationTask(), train: loader(), epochs: 1, lr: LR,
+      optimizer: { momentum: MOMENTUM, weightDecay: WEIGHT_DECAY }, inputShape: [SIZE, SIZE, 3], plugins,
+    });
+    await trainer.fit();
+    trainer.dispose();
+    model.dispose();
+    return median(clock.times);
+  };
+  const plainTrainerMs = await trainerRun(false);
+  const trainerMs = await trainerRun(true);
+  return { bareMs: median(bareTimes), plainTrainerMs, trainerMs };
+}
+
+async function child(backend: 'tensorflow' | 'wasm'): Promise<void> {
+  const choice = await initBackend(backend);
+  const phase = (s: string) => console.error(`[${backend}] ${s} (${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB)`);
+  // The DBB step last: on wasm at batch 64 it exhausts the wasm heap and aborts the module.
+  phase('Trainer overhead');
+  const over = await overhead();
+  phase('plain step');
+  const rows: ChildResult['rows'] = [await stepTimes(false)];
+  phase('DBB step');
+  try {
+    rows.push(await stepTimes(true));
+  } catch (err) {
+    rows.push({ variant: 'DBB everywhere', params: 0, convs: 0, medianMs: NaN, minMs: NaN, error: String((err as Error).message ?? err).split('\n')[0] });
+  }
+  const result: ChildResult = { backend: choice.backend, package: choice.package, rows, overhead: over };
+  phase('done');
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+}
+
+function parent(): void {
+  const backends = (process.env.BENCH_BACKENDS ?? 'tensorflow,wasm').split(',');
+  const results: ChildResult[] = [];
+  for (const b of backends) {
+    const t = Date.now();
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BENCH_CHILD: b, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+    if (!line) {
+      console.error(`${b}: no result (exit ${r.status})\n${r.stderr.split('\n').slice(-15).join('\n')}`);
+      process.exitCode = 1;
+      continue;
+    }
+    results.push(JSON.parse(line.slice('BENCH_RESULT '.length)) as ChildResult);
+    console.error(`${b}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`Machine: ${os.cpus().length} × ${cpu}, Node ${process.version}; ${STEPS} timed steps per row (median, min), after 2 warm-up steps.\n`);
+  console.log(`ResNet-18 (CIFAR stem, width ${WIDTH}), batch ${BATCH}, 32×32×3 synthetic input, one training step (forward + cross-entropy + variableGrads + SGD):\n`);
+  console.log('| backend | model | params | median ms/step | min ms/step |');
+  console.log('|---|---|---|---|---|');
+  for (const r of results) {
+    for (const row of r.rows) {
+      const v = row.variant === 'plain' ? 'plain' : `DBB everywhere (${row.convs} convs grown)`;
+      if (row.error) {
+        console.log(`| ${r.backend} | DBB everywhere | | failed: ${row.error} | |`);
+        continue;
+      }
+      console.log(`| ${r.backend} | ${v} | ${row.params.toLocaleString('en-US')} | ${row.medianMs.toFixed(0)} | ${row.minMs.toFixed(0)} |`);
+    }
+  }
+  const base = results.find((r) => r.backend === 'wasm');
+  const tfr = results.find((r) => r.backend === 'tensorflow');
+  if (base && tfr) {
+    const sp = tfr.rows
+      .map((row, i) => (row.error || base.rows[i].error ? '' : `${row.variant}: ${(base.rows[i].medianMs / row.medianMs).toFixed(2)}×`))
+      .filter((x) => x !== '')
+      .join(', ');
+    console.log(`\nSpeed-up of tensorflow over wasm: ${sp}.`);
+  }
+  console.log('\nTrainer (with the saliency collector) vs a bare tfjs loop, plain network, same DataLoader batches (median ms between step ends):\n');
+  console.log('| backend | bare loop | Trainer | Trainer + saliency | overhead (Trainer + saliency vs bare) |');
+  console.log('|---|---|---|---|---|');
+  const pct = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(1)}%`;
+  for (const r of results) {
+    const o = r.overhead;
+    console.log(`| ${r.backend} | ${o.bareMs.toFixed(0)} | ${o.plainTrainerMs.toFixed(0)} (${pct(o.plainTrainerMs, o.bareMs)}) | ${o.trainerMs.toFixed(0)} | ${pct(o.trainerMs, o.bareMs)} |`);
+  }
+}
+
+const which = process.env.BENCH_CHILD;
+if (which === 'tensorflow' || which === 'wasm') {
+  child(which).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+} else {
+  parent();
+}
