@@ -8,7 +8,7 @@
 //
 //   npx tsx --conditions=@dyrep/source tools/bench-tensorflow.ts
 //
-// Environment: BENCH_STEPS (timed steps per row, default 10), BENCH_WIDTH (default 0.25),
+// Environment: BENCH_STEPS (timed steps per row, default 10), BENCH_ROUNDS (overhead rounds, default 3), BENCH_WIDTH (default 0.25),
 // BENCH_BACKENDS (default "tensorflow,wasm").
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -24,6 +24,7 @@ import { saliencyCollector } from '@dyrep/saliency';
 import { Trainer, classificationTask, crossEntropy } from '@dyrep/trainer';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 0.25);
 const BATCH = Number(process.env.BENCH_BATCH ?? 64);
 const SIZE = 32;
@@ -126,22 +127,25 @@ async function overhead() {
   const loader = () => new DataLoader(data, { batchSize: BATCH, shuffle: false, dropLast: true });
 
   // Bare loop over the same batches.
-  const bare = makeModel(false);
-  const params = bare.model.parameters();
-  const buffers = new Map<string, tf.Tensor>();
-  const bareTimes: number[] = [];
-  let last = 0;
-  let seen = 0;
-  for await (const b of loader()) {
-    bareStep(bare.model, params, buffers, b.x, b.y);
-    tf.dispose([b.x, b.y]);
-    const now = performance.now();
-    if (seen >= 2) bareTimes.push(now - last);
-    last = now;
-    seen++;
-  }
-  tf.dispose([...buffers.values()]);
-  bare.model.dispose();
+  const bareRun = async () => {
+    const bare = makeModel(false);
+    const params = bare.model.parameters();
+    const buffers = new Map<string, tf.Tensor>();
+    const times: number[] = [];
+    let last = 0;
+    let seen = 0;
+    for await (const b of loader()) {
+      bareStep(bare.model, params, buffers, b.x, b.y);
+      tf.dispose([b.x, b.y]);
+      const now = performance.now();
+      if (seen >= 2) times.push(now - last);
+      last = now;
+      seen++;
+    }
+    tf.dispose([...buffers.values()]);
+    bare.model.dispose();
+    return times;
+  };
 
   // The Trainer without and with the saliency collector (synflow), no validation.
   const trainerRun = async (withSaliency: boolean) => {
@@ -155,11 +159,19 @@ async function overhead() {
     await trainer.fit();
     trainer.dispose();
     model.dispose();
-    return median(clock.times);
+    return clock.times;
   };
-  const plainTrainerMs = await trainerRun(false);
-  const trainerMs = await trainerRun(true);
-  return { bareMs: median(bareTimes), plainTrainerMs, trainerMs };
+  // ROUNDS rounds in rotating order (bare → Trainer → Trainer + saliency, then shifted), so neither
+  // warm-up nor drifting machine load favours one variant; medians over all rounds.
+  const runs = [bareRun, () => trainerRun(false), () => trainerRun(true)];
+  const times: number[][] = [[], [], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < runs.length; k++) {
+      const i = (k + round) % runs.length;
+      times[i].push(...(await runs[i]()));
+    }
+  }
+  return { bareMs: median(times[0]), plainTrainerMs: median(times[1]), trainerMs: median(times[2]) };
 }
 
 async function child(backend: 'tensorflow' | 'wasm'): Promise<void> {
