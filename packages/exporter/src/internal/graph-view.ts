@@ -104,6 +104,22 @@ export class GraphView {
     return null;
   }
 
+  /**
+   * A per-channel bias added right after `node`'s single-use output (an `Add` with a constant
+   * `[channels]` vector), which a conv or dense layer can absorb: the bias, the `Add` node (for
+   * the caller to skip) and the id of its output. Null when there is none.
+   */
+  followingBias(node: GraphNode, channels: number): { bias: Float32Array; add: GraphNode; out: number } | null {
+    const out = node.outputs[0];
+    if (!this.singleUse(out)) return null;
+    const [next] = this.consumersOf(out);
+    if (next.kernel !== 'Add') return null;
+    const parts = this.splitBinary(next);
+    if (!parts || this.resolve(parts.x) !== this.resolve(out)) return null;
+    const bias = this.channelVector(parts.c, channels);
+    return bias ? { bias, add: next, out: next.outputs[0] } : null;
+  }
+
   /** The (input, constant) operands of a binary kernel, or null when both or neither are constant. */
   splitBinary(node: GraphNode): { x: number; c: number; constantFirst: boolean } | null {
     const [a, b] = [node.inputs.a, node.inputs.b];

@@ -50,18 +50,11 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
     throw view.unsupported(node, `per-channel arithmetic on a rank-${rank} tensor`);
   };
 
-  /** A channel bias added right after `node`'s output (single use), which is then absorbed into the layer. */
+  /** A channel bias right after `node`'s output, absorbed into the layer (its `Add` is skipped). */
   const takeBias = (node: GraphNode, channels: number): { bias: Float32Array; out: number } | null => {
-    const out = node.outputs[0];
-    if (!view.singleUse(out)) return null;
-    const [next] = view.consumersOf(out);
-    if (next.kernel !== 'Add') return null;
-    const parts = view.splitBinary(next);
-    if (!parts || view.resolve(parts.x) !== view.resolve(out)) return null;
-    const bias = view.channelVector(parts.c, channels);
-    if (!bias) return null;
-    skip.add(next);
-    return { bias, out: next.outputs[0] };
+    const found = view.followingBias(node, channels);
+    if (found) skip.add(found.add);
+    return found;
   };
 
   const nonNegative = (id: number): boolean => {

@@ -96,17 +96,11 @@ export function lowerToOnnxGraph(view: GraphView, inputSize: [number, number, nu
   /** A per-channel constant laid out to broadcast against a rank-`rank` tensor. */
   const channelConst = (v: Float32Array, rank: number) => g.floats('const', v, rank === 4 ? [1, v.length, 1, 1] : [v.length]);
 
+  /** A channel bias right after `node`'s output, absorbed into the layer (its `Add` is skipped). */
   const takeBias = (node: GraphNode, channels: number): { bias: Float32Array; out: number } | null => {
-    const out = node.outputs[0];
-    if (!view.singleUse(out)) return null;
-    const [next] = view.consumersOf(out);
-    if (next.kernel !== 'Add') return null;
-    const parts = view.splitBinary(next);
-    if (!parts || view.resolve(parts.x) !== view.resolve(out)) return null;
-    const bias = view.channelVector(parts.c, channels);
-    if (!bias) return null;
-    skip.add(next);
-    return { bias, out: next.outputs[0] };
+    const found = view.followingBias(node, channels);
+    if (found) skip.add(found.add);
+    return found;
   };
   const poolPads = (node: GraphNode): Record<string, Attr> => {
     const p = windowPad(node.attrs.pad, node.attrs.dimRoundingMode);
