@@ -50,17 +50,7 @@ export function foldBatchNorms(model: Module, inputShape: number[]): FoldedPair[
         bias: (conv.bias ? tf.add(tf.mul(conv.bias, scale), shift) : shift) as tf.Tensor1D,
       };
     });
-    const folded = new Conv2d({
-      inChannels: conv.inChannels,
-      outChannels: conv.outChannels,
-      kernelSize: conv.kernelSize,
-      stride: conv.stride,
-      padding: conv.padding,
-      dilation: conv.dilation,
-      groups: conv.groups,
-      weight,
-      biasValue: bias,
-    });
+    const folded = conv.withParameters(weight, bias);
     model.setModule(convPath, folded).dispose();
     model.setModule(bnPath, new Identity()).dispose();
   }

@@ -74,6 +74,24 @@ export class Conv2d extends Module {
     this.bias = hasBias ? this.registerParameter('bias', o.biasValue ?? tf.zeros([o.outChannels])) : null;
   }
 
+  /**
+   * A new Conv2d with this conv's geometry and the given kernel and bias (ownership is taken;
+   * `bias: null` for none). This conv is unchanged.
+   */
+  withParameters(weight: tf.Tensor4D, bias: tf.Tensor1D | null): Conv2d {
+    return new Conv2d({
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+      weight,
+      ...(bias ? { biasValue: bias } : {}),
+    });
+  }
+
   /** True when this is a depthwise conv (one input channel per group). */
   get isDepthwise(): boolean {
     return this.groups > 1 && this.groups === this.inChannels;

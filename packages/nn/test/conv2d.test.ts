@@ -47,6 +47,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
       conv.dispose();
     });
 
+    it('withParameters copies the geometry with new kernel and bias', () => {
+      const conv = new Conv2d({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: [[1, 0], [0, 1]], groups: 2 });
+      const copy = conv.withParameters(tf.ones([3, 3, 2, 6]) as tf.Tensor4D, tf.fill([6], 0.5) as tf.Tensor1D);
+      expect([copy.inChannels, copy.outChannels, copy.kernelSize, copy.stride, copy.padding, copy.groups]).to.deep.equal([4, 6, [3, 3], [2, 2], [[1, 0], [0, 1]], 2]);
+      expect(Array.from(copy.bias!.dataSync())).to.deep.equal([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+      expect(copy.weight).to.not.equal(conv.weight);
+      expect(() => conv.withParameters(tf.ones([3, 3, 4, 6]) as tf.Tensor4D, null)).to.throw(/weight has shape/);
+      conv.dispose();
+      copy.dispose();
+    });
+
     it('leaves no tensors behind in forward and backward', async () => {
       const conv = new Conv2d({ inChannels: 4, outChannels: 6, kernelSize: 3, padding: 1, groups: 2, bias: true });
       const x = tf.randomNormal([2, 6, 6, 4]);

@@ -112,10 +112,7 @@ function addConvBiases(model: Module, paths: readonly string[]): void {
     const conv = model.getModule(path);
     if (!(conv instanceof Conv2d)) throw new Error(`'${path}' is a ${conv.constructor.name}, expected a Conv2d`);
     if (conv.bias) continue;
-    const copy = new Conv2d({
-      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize, stride: conv.stride,
-      padding: conv.padding, dilation: conv.dilation, groups: conv.groups, weight: tf.clone(conv.weight) as tf.Tensor4D, bias: true,
-    });
+    const copy = conv.withParameters(tf.clone(conv.weight) as tf.Tensor4D, tf.zeros([conv.outChannels]));
     model.setModule(path, copy).dispose();
   }
 }
