@@ -25,7 +25,9 @@ export interface DyrepPolicyOptions {
  * The DyRep evolution policy (spec §5) as a plugin: at the end of every `adjustInterval` epochs
  * while `epoch < maxAdjustEpochs`, it proposes one mutation plan that grows the `topK` most
  * salient eligible convs into rep-blocks with every valid branch, then cuts collapsed branches of
- * existing blocks. The trainer applies the plan function-preservingly after validation.
+ * existing blocks. The trainer applies the plan function-preservingly after validation. Nothing is
+ * proposed after the run's last epoch: new branches would never train, and the model that is
+ * saved and deployed would differ from the one last validated.
  */
 export function dyrepPolicy(options: DyrepPolicyOptions): Plugin {
   const adjustInterval = positiveInt('adjustInterval', options.adjustInterval ?? 15);
@@ -39,7 +41,7 @@ export function dyrepPolicy(options: DyrepPolicyOptions): Plugin {
     dependsOn: [collector.id],
     hooks: {
       onEpochEnd(ctx, epoch) {
-        if ((epoch + 1) % adjustInterval !== 0 || epoch >= maxAdjustEpochs) return;
+        if ((epoch + 1) % adjustInterval !== 0 || epoch >= maxAdjustEpochs || epoch + 1 >= ctx.epochs) return;
         const ops = [...growOps(ctx, collector, topK), ...cutOps(ctx, options.cut)];
         if (ops.length) ctx.proposeMutation({ source: options.id ?? 'dyrep', ops, recalibrateBnBatches: recalBnBatches });
       },

@@ -34,6 +34,16 @@ describe('evolution policies', () => {
     model.dispose();
   });
 
+  it('dyrep proposes nothing after the last epoch of the run', () => {
+    const model = tinyConvNet(1, 4, 6);
+    const policy = dyrepPolicy({ saliency: fixedRanking(['features.3']), adjustInterval: 1 });
+    const plans: MutationPlan[] = [];
+    const ctx = { model, epochs: 3, proposeMutation: (p: MutationPlan) => plans.push(p) } as unknown as TrainerContext;
+    for (let epoch = 0; epoch < 3; epoch++) policy.hooks.onEpochEnd!(ctx, epoch, {});
+    expect(plans).to.have.length(2);
+    model.dispose();
+  });
+
   it('dyrep cuts collapsed branches of existing blocks by the spec rule', () => {
     const model = tinyConvNet(1, 4, 6);
     const block = growAt(model, 'features.0', { branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'] });
