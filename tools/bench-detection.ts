@@ -3,14 +3,18 @@
 // same epochs, data and seed; then the dyrep model is fused and re-evaluated. Run from the repo root:
 //   npx tsx --conditions=@dyrep/source tools/bench-detection.ts [--backend wasm|cpu] [--epochs 16]
 //     [--train 600] [--val 150] [--canvas 96] [--width 0.125] [--channels 32] [--batch 16] [--lr 0.1]
-//     [--adjust 2] [--out /tmp/bench-detection]
-// Prints a markdown report (per-epoch table, structure timeline, fused vs trained mAP).
+//     [--adjust 2] [--extra-sets 4] [--out /tmp/bench-detection]
+// Each run keeps its checkpoint and metrics.jsonl in <out>/runs/<policy>. Prints a markdown report: per-epoch table, structure timeline, and fused vs trained mAP on the
+// validation set and `--extra-sets` more held-out sets, next to the same trained model on cpu
+// instead of wasm (the size of plain float32 evaluation noise).
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@dyrep/backend';
 import { loadFashionMnist } from '@dyrep/data';
 import {
-  createCenterNet, createDetectionLoader, detectionTask, generateFashionMnistDetection, openCocoDataset, type CenterNetOptions,
+  createCenterNet, createDetectionLoader, detectionTask, evaluateCoco, generateFashionMnistDetection, openCocoDataset, type CenterNetOptions,
+  type CocoDataset, type DetectionResults, type DetectOutput,
 } from '@dyrep/detection';
 import { dyrepPolicy } from '@dyrep/evolution';
 import { countFlops, countParams, manualSeed } from '@dyrep/nn';
@@ -33,6 +37,7 @@ const channels = Number(arg('channels', '32'));
 const batchSize = Number(arg('batch', '16'));
 const baseLr = Number(arg('lr', '0.1'));
 const adjustInterval = Number(arg('adjust', '2'));
+const extraSets = Number(arg('extra-sets', '4'));
 const out = arg('out', '/tmp/bench-detection');
 const seed = 0;
 
@@ -45,6 +50,11 @@ const va = await generateFashionMnistDetection({ outDir: join(out, 'val'), count
 const genSeconds = (performance.now() - t0) / 1000;
 const trainDs = await openCocoDataset({ annotationFile: tr.annotationFile, imageDir: tr.imageDir, channels: 1 });
 const valDs = await openCocoDataset({ annotationFile: va.annotationFile, imageDir: va.imageDir, channels: 1 });
+const extraVal: CocoDataset[] = [];
+for (let i = 1; i <= extraSets; i++) {
+  const g = await generateFashionMnistDetection({ outDir: join(out, `val-extra-${i}`), count: nVal, canvas, seed: 2 + i, source: heldOut, split: 'test' });
+  extraVal.push(await openCocoDataset({ annotationFile: g.annotationFile, imageDir: g.imageDir, channels: 1 }));
+}
 const detector: CenterNetOptions = { numClasses: 10, backboneOptions: { width, inChannels: 1 }, channels };
 
 async function run(policy: 'plain' | 'dyrep') {
@@ -57,7 +67,7 @@ async function run(policy: 'plain' | 'dyrep') {
   const plugins = policy === 'dyrep' ? [saliency, dyrepPolicy({ saliency, adjustInterval, recalBnBatches: 5 })] : [];
   const steps = epochs * train.numBatches;
   const trainer = new Trainer({
-    model, task, train, validation: val, epochs, inputShape: [canvas, canvas, 1], plugins,
+    model, task, train, validation: val, epochs, inputShape: [canvas, canvas, 1], plugins, outDir: join(out, 'runs', policy),
     lr: withWarmup(cosineSchedule(baseLr, steps, 1e-4), 2 * train.numBatches),
     progress: { start() {}, update() {}, stop(m: string) { console.error(`[${policy}] ${m}`); }, log(m: string) { console.error(`[${policy}] ${m}`); } } as never,
   });
@@ -66,17 +76,122 @@ async function run(policy: 'plain' | 'dyrep') {
   let fusedMetrics: Record<string, number> | null = null;
   let fusedParams = 0;
   let fusedFlops = 0;
+  const checks: FusionCheck[] = [];
   if (listRepBlocks(model).length) {
     const fused = fuseModel(model, { factory: () => createCenterNet(model.options) });
+    model.eval();
     fused.eval();
-    fusedMetrics = await task.evaluate(fused, val.epoch());
+    for (const [i, set] of [valDs, ...extraVal].entries()) {
+      const loader = await createDetectionLoader(set, { stride: model.stride, batchSize: 50 });
+      const trained = await task.detect(model, loader.epoch());
+      const deployed = await task.detect(fused, loader.epoch());
+      const onCpu = await onBackend('cpu', () => task.detect(model, loader.epoch()));
+      const score = (d: DetectOutput) => evaluateCoco(d.groundTruth!, d.detections, { imageIds: d.imageIds });
+      const [rt, rf, rc] = [score(trained), score(deployed), score(onCpu)];
+      if (i === 0) fusedMetrics = { mAP: rf.AP, AP50: rf.AP50, AP75: rf.AP75, AR100: rf.AR100 };
+      checks.push({
+        set: i === 0 ? 'validation (seed 2)' : `extra ${i} (seed ${2 + i})`,
+        trained: rt.AP, fused: rf.AP, cpu: rc.AP,
+        fusedVsTrained: compareDetections(trained.detections, deployed.detections),
+        crossings: iouThresholdCrossings(trained, deployed, rt.params.iouThresholds),
+        cpuVsWasm: compareDetections(trained.detections, onCpu.detections),
+      });
+    }
     fusedParams = countParams(fused);
     fusedFlops = countFlops(fused, [canvas, canvas, 1]);
     fused.dispose();
   }
-  const result = { policy, history: fit.history, events: fit.events, final: fit.finalMetrics, fusedMetrics, fusedParams, fusedFlops, plainParams: 0 };
+  const result = { policy, history: fit.history, events: fit.events, final: fit.finalMetrics, fusedMetrics, fusedParams, fusedFlops, checks };
   model.dispose();
   return result;
+}
+
+/** One set's fused-vs-trained check: mAP of the training structure on wasm, of the fused model, and of the training structure on cpu. */
+interface FusionCheck {
+  set: string;
+  trained: number;
+  fused: number;
+  cpu: number;
+  fusedVsTrained: DetectionDiff;
+  cpuVsWasm: DetectionDiff;
+  crossings: string[];
+}
+
+/** Detections present in only one of two lists (matched by image, class and box within 0.01 px), and the largest differences of matched ones. */
+interface DetectionDiff {
+  unmatched: number;
+  box: number;
+  score: number;
+}
+
+function compareDetections(a: DetectionResults, b: DetectionResults): DetectionDiff {
+  const groups = new Map<string, DetectionResults>();
+  for (const d of b) {
+    const k = `${d.image_id}/${d.category_id}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(d);
+  }
+  let unmatched = 0;
+  let box = 0;
+  let score = 0;
+  for (const d of a) {
+    const pool = groups.get(`${d.image_id}/${d.category_id}`) ?? [];
+    const j = pool.findIndex((e) => e.bbox.every((v, c) => Math.abs(v - d.bbox[c]) < 1e-2));
+    if (j < 0) {
+      unmatched++;
+      continue;
+    }
+    const [e] = pool.splice(j, 1);
+    box = Math.max(box, ...d.bbox.map((v, c) => Math.abs(v - e.bbox[c])));
+    score = Math.max(score, Math.abs(d.score - e.score));
+  }
+  for (const pool of groups.values()) unmatched += pool.length;
+  return { unmatched, box, score };
+}
+
+/** IoU of two COCO `[x, y, w, h]` boxes. */
+function iou(p: readonly number[], q: readonly number[]): number {
+  const w = Math.max(0, Math.min(p[0] + p[2], q[0] + q[2]) - Math.max(p[0], q[0]));
+  const h = Math.max(0, Math.min(p[1] + p[3], q[1] + q[3]) - Math.max(p[1], q[1]));
+  return (w * h) / (p[2] * p[3] + q[2] * q[3] - w * h);
+}
+
+/**
+ * Detections found by both runs (same image and class, box within 0.01 px) whose IoU with a
+ * same-class ground-truth box lies on different sides of one of the COCO IoU thresholds: what can
+ * change mAP when the detections themselves agree to float32 rounding.
+ */
+function iouThresholdCrossings(a: DetectOutput, b: DetectOutput, thresholds: readonly number[]): string[] {
+  const key = (d: { image_id: number; category_id: number }) => `${d.image_id}/${d.category_id}`;
+  const group = <T extends { image_id: number; category_id: number }>(xs: readonly T[]) => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+    return m;
+  };
+  const partners = group(b.detections);
+  const truths = group(a.groundTruth!.annotations);
+  const out: string[] = [];
+  for (const d of a.detections) {
+    const e = partners.get(key(d))?.find((x) => x.bbox.every((v, c) => Math.abs(v - d.bbox[c]) < 1e-2));
+    if (!e) continue;
+    for (const g of truths.get(key(d)) ?? []) {
+      const [u, v] = [iou(d.bbox, g.bbox), iou(e.bbox, g.bbox)];
+      const t = thresholds.find((th) => u >= th !== v >= th);
+      if (t !== undefined) out.push(`image ${d.image_id}, class ${d.category_id}: IoU ${u.toFixed(8)} vs ${v.toFixed(8)} at threshold ${t.toFixed(2)}`);
+    }
+  }
+  return out;
+}
+
+/** Runs `fn` with the tfjs backend switched to `name`, then switches back. */
+async function onBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const previous = tf.getBackend();
+  await tf.setBackend(name);
+  try {
+    return await fn();
+  } finally {
+    await tf.setBackend(previous);
+  }
 }
 
 const plain = await run('plain');
@@ -90,7 +205,7 @@ probe.dispose();
 const pct = (v: number | undefined) => (typeof v === 'number' && v >= 0 ? (v * 100).toFixed(2) : 'n/a');
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const lines: string[] = [];
-lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs 4.22.0 ${backend}; load average at the end ${loadavg().map((v) => v.toFixed(1)).join(', ')}.`);
+lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs 4.22.0 ${backend}; load average at the end ${loadavg().map((v) => v.toFixed(1)).join(', ')}; whole run ${((performance.now() - t0) / 60000).toFixed(1)} min.`);
 lines.push(`Data: ${nTrain} train canvases (Fashion-MNIST train items, seed 1) and ${nVal} validation canvases (Fashion-MNIST test items, seed 2), ${canvas}×${canvas}, 1–6 objects, 5% empty; generated in ${genSeconds.toFixed(1)} s (${tr.annotations} / ${va.annotations} boxes).`);
 lines.push(`Model: resnet18 width ${width} (imagenet stem, stages at strides 4/8/16), FPN neck and CenterNet head with ${channels} channels, output stride 4; ${plainParams} params, ${(plainFlops / 1e6).toFixed(2)} M multiply-adds per image.`);
 lines.push(`Training: ${epochs} epochs, batch ${batchSize}, SGD momentum 0.9, wd 1e-4, lr ${baseLr} (2-epoch linear warmup, cosine to 1e-4), random horizontal flips, seed ${seed}. dyrep: synflow saliency, adjustInterval ${adjustInterval}, topK 1, 5 BN-recalibration batches.`);
@@ -111,8 +226,18 @@ if (dyrep.fusedMetrics) {
   lines.push(`| dyrep, fused | ${pct(dyrep.fusedMetrics.mAP)} | ${pct(dyrep.fusedMetrics.AP50)} | ${pct(dyrep.fusedMetrics.AP75)} | ${pct(dyrep.fusedMetrics.AR100)} | — |`);
 }
 lines.push('');
-lines.push(`Fused dyrep detector: mAP ${dyrep.fusedMetrics?.mAP} vs trained ${dyrep.final.mAP} (AP50 ${dyrep.fusedMetrics?.AP50} vs ${dyrep.final.AP50}); ${dyrep.fusedParams} params, ${(dyrep.fusedFlops / 1e6).toFixed(2)} M multiply-adds (plain: ${plainParams}, ${(plainFlops / 1e6).toFixed(2)} M).`);
+lines.push(`Fused dyrep detector: ${dyrep.fusedParams} params, ${(dyrep.fusedFlops / 1e6).toFixed(2)} M multiply-adds (plain: ${plainParams}, ${(plainFlops / 1e6).toFixed(2)} M).`);
 lines.push('');
+lines.push('| held-out set | mAP trained (wasm) | mAP fused (wasm) | fused − trained | detections differing, fused vs trained | mAP trained on cpu | cpu − wasm | detections differing, cpu vs wasm |');
+lines.push('|---|---|---|---|---|---|---|---|');
+const exp = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+for (const c of dyrep.checks) {
+  const f = c.fusedVsTrained;
+  const g = c.cpuVsWasm;
+  lines.push(`| ${c.set} | ${c.trained.toFixed(6)} | ${c.fused.toFixed(6)} | ${exp(c.fused - c.trained)} | ${f.unmatched} (matched: box ≤ ${exp(f.box)} px, score ≤ ${exp(f.score)}) | ${c.cpu.toFixed(6)} | ${exp(c.cpu - c.trained)} | ${g.unmatched} (box ≤ ${exp(g.box)} px, score ≤ ${exp(g.score)}) |`);
+}
+const crossings = dyrep.checks.flatMap((c) => c.crossings.map((x) => `- ${c.set}, fused vs trained: ${x}`));
+if (crossings.length) lines.push('IoU-threshold crossings:', '', ...crossings, '');
 lines.push('Structure timeline (dyrep):');
 lines.push('');
 for (const e of dyrep.events as StructureEvent[]) lines.push(`- epoch ${e.epoch + 1}: ${e.type} \`${e.path}\` [${e.branches.join(', ')}]`);
