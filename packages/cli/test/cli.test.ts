@@ -37,7 +37,7 @@ describe('the dyrep command', function () {
     const r = await dyrep(['train', '--config', tiny, '--out', out, '--backend', 'wasm']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/test accuracy \(top-1\)/);
-    for (const f of ['checkpoint/last.ckpt', 'metrics.jsonl', 'summary.json', 'export/tfjs/model.json', 'export/model.onnx']) {
+    for (const f of ['checkpoint/last.ckpt', 'metrics.jsonl', 'summary.json', 'report.html', 'export/tfjs/model.json', 'export/model.onnx']) {
       expect(existsSync(join(out, f)), f).to.equal(true);
     }
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
@@ -47,6 +47,8 @@ describe('the dyrep command', function () {
     expect(summary.events.length).to.be.at.least(2);
     for (const e of summary.events) expect(e).to.have.keys('epoch', 'type', 'path', 'branches');
     expect(summary.deployMaxRelDiff).to.be.below(1e-4);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).to.include('<svg').and.include('Test accuracy (top-1)').and.include(summary.events[0].path);
     const limit = ['--test-limit', '128'];
     for (const source of [['--checkpoint', out], ['--model', join(out, 'export', 'tfjs', 'model.json')], ['--model', join(out, 'export', 'model.onnx')]]) {
       const e = await dyrep(['eval', ...source, ...limit, '--backend', 'wasm']);
@@ -95,6 +97,26 @@ describe('the dyrep command', function () {
     expect(html).to.include('<svg').and.include('Test accuracy').and.include('Structure timeline');
     const bench = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
     expect(bench.entries.map((e: { policy: string }) => e.policy)).to.deep.equal(['none', 'dyrep']);
+  });
+
+  it('fine-tunes a detector on a generated set, prints a summary table and writes detections, summary and report', async () => {
+    const out = join(dir, 'detect');
+    const args = ['detect', 'train', '--generate', '48,16', '--canvas', '64', '--width', '0.0625', '--channels', '8', '--epochs', '2', '--batch-size', '16', '--adjust-interval', '1', '--backend', 'wasm', '--out', out];
+    const r = await dyrep(args);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^mAP @\[\.50:\.95\] \(%\)\s+\d/m).and.match(/^structure changes\s+1 grow/m).and.match(/^report: .*report\.html$/m);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.history.map((h: { epoch: number }) => h.epoch)).to.deep.equal([0, 1]);
+    expect(summary.events).to.have.length(1);
+    expect(summary.fusedMetrics).to.have.property('mAP');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).to.include('<svg').and.include('Validation mAP').and.include(summary.events[0].path);
+    const e = await dyrep(['detect', 'eval', '--gt', summary.groundTruth, '--dt', summary.detections]);
+    expect(e.code, e.stderr).to.equal(0);
+    expect(lastJson(e.stdout).AP).to.be.closeTo(summary.metrics.mAP, 1e-12);
+    const again = await dyrep(args);
+    expect(again.code).to.equal(1);
+    expect(again.stderr.trim()).to.match(/already holds a detection run; pass --force/);
   });
 
   it('prints the 12 COCO numbers as the last line of detect eval', async () => {

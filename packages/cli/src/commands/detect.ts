@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { evaluateCoco, COCO_METRIC_NAMES } from '@dyrep/detection';
 import type { BackendName } from '@dyrep/backend';
 import { ConfigError } from '../config/load-config';
 import { runDetectionTraining } from '../run/detection-run';
+import { detectionSummaryRows } from '../report/detection-summary';
+import { textTable } from '../report/text-table';
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -79,7 +82,7 @@ function detectTrainCommand(): Command {
         out: String(o.out),
         force: Boolean(o.force),
       });
-      process.stdout.write(`${JSON.stringify({ mAP: summary.metrics.mAP, AP50: summary.metrics.AP50, fusedMAP: summary.fusedMetrics?.mAP ?? null, events: summary.events.length, detections: summary.detections, groundTruth: summary.groundTruth })}\n`);
+      process.stdout.write(`${textTable([`detection · ${summary.policy}`, ''], detectionSummaryRows(summary))}\n\nreport: ${join(String(o.out), 'report.html')}\n`);
     });
 }
 

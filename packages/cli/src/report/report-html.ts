@@ -1,20 +1,41 @@
+import type { EpochRecord, StructureEvent } from '@dyrep/trainer';
 import type { TrainConfig } from '../config/schema';
-import type { BenchEntry } from '../run/bench-run';
 import { escapeXml, lineChart } from './svg-chart';
 import { structureTimeline } from './structure-timeline';
 
-/** A self-contained HTML page (inline CSS and SVG, no scripts or network) with the benchmark's curves, timeline and table. */
-export function renderReport(config: TrainConfig, entries: readonly BenchEntry[], table: { header: string[]; rows: string[][] }): string {
-  const acc = entries.map((e) => ({ name: e.policy, points: e.summary.history.map((h) => [h.epoch + 1, Number(h.val_top1)] as [number, number]) }));
-  const loss = entries.map((e) => ({ name: e.policy, points: e.summary.history.map((h) => [h.epoch + 1, h.trainLoss] as [number, number]) }));
-  const params = entries.map((e) => ({ name: e.policy, points: e.summary.history.map((h) => [h.epoch + 1, h.params] as [number, number]) }));
-  const timelines = entries
-    .filter((e) => e.summary.events.length && e.policy !== 'dbb' && e.policy !== 'repvgg' && e.policy !== 'acb')
-    .map((e) => `<h3>${escapeXml(e.policy)}</h3>${structureTimeline(e.summary.events, e.summary.epochs)}${eventList(e)}`)
+/** One training run shown in a report: its per-epoch records and structure changes. */
+export interface ReportRun {
+  name: string;
+  history: readonly EpochRecord[];
+  events: readonly StructureEvent[];
+  epochs: number;
+}
+
+/** What {@link renderReport} draws: a headline, a results table, curves of every run and their structure timelines. */
+export interface ReportPage {
+  title: string;
+  /** One plain-text sentence under the title (escaped). */
+  description: string;
+  table: { header: string[]; rows: string[][] };
+  runs: readonly ReportRun[];
+  /** The validation metric to plot: its key in the epoch records (e.g. `val_top1`, `val_mAP`) and its label. */
+  metric: { key: string; label: string };
+  /** Runs whose structure was set before training (static policies) get no timeline. */
+  skipTimeline?: (run: ReportRun) => boolean;
+}
+
+/** A self-contained HTML page (inline CSS and SVG, no scripts or network) with curves, structure timelines and a results table. */
+export function renderReport(page: ReportPage): string {
+  const series = (value: (h: EpochRecord) => number) =>
+    page.runs.map((r) => ({ name: r.name, points: r.history.map((h) => [h.epoch + 1, value(h)] as [number, number]) }));
+  const timelines = page.runs
+    .filter((r) => r.events.length && !page.skipTimeline?.(r))
+    .map((r) => `<h3>${escapeXml(r.name)}</h3>${structureTimeline(r.events, r.epochs)}${eventList(r.events)}`)
     .join('');
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const { header, rows } = page.table;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>dyrep bench: ${escapeXml(config.model)} on ${escapeXml(config.dataset)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(page.title)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 h1{font-size:22px}h2{font-size:18px;margin-top:28px}h3{font-size:15px}
@@ -22,20 +43,26 @@ h1{font-size:22px}h2{font-size:18px;margin-top:28px}h3{font-size:15px}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 code{background:#f4f4f4;padding:1px 4px}
 </style></head><body>
-<h1>dyrep bench: ${escapeXml(config.model)} (width ${config.width}) on ${escapeXml(config.dataset)}</h1>
-<p>${entries.length} policies, ${config.epochs} epochs each, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}${config.trainLimit ? `, first ${config.trainLimit} training images` : ''}${config.testLimit ? `, first ${config.testLimit} test images` : ''}; backend <code>${escapeXml(entries[0]?.summary.backend ?? '')}</code>.</p>
+<h1>${escapeXml(page.title)}</h1>
+<p>${escapeXml(page.description)}</p>
 <h2>Results</h2>
-<table><thead><tr>${table.header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead>
-<tbody>${table.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
+<table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead>
+<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
 <h2>Curves</h2>
-<div class="charts">${lineChart('Test accuracy (top-1)', 'epoch', 'accuracy', acc, pct)}${lineChart('Training loss', 'epoch', 'loss', loss, (v) => v.toFixed(2))}${lineChart('Training-structure parameters', 'epoch', 'parameters', params, (v) => Math.round(v).toLocaleString('en-US'))}</div>
+<div class="charts">${lineChart(page.metric.label, 'epoch', page.metric.label, series((h) => Number(h[page.metric.key])), pct)}${lineChart('Training loss', 'epoch', 'loss', series((h) => h.trainLoss), (v) => v.toFixed(2))}${lineChart('Training-structure parameters', 'epoch', 'parameters', series((h) => h.params), (v) => Math.round(v).toLocaleString('en-US'))}</div>
 <h2>Structure timeline</h2>
-${timelines || '<p>No policy changed the structure during training.</p>'}
+${timelines || '<p>The structure did not change during training.</p>'}
 </body></html>
 `;
 }
 
-function eventList(e: BenchEntry): string {
-  const rows = e.summary.events.map((ev) => `<tr><td>${ev.epoch + 1}</td><td>${ev.type}</td><td><code>${escapeXml(ev.path)}</code></td><td>${escapeXml(ev.branches.join(', '))}</td></tr>`);
+function eventList(events: readonly StructureEvent[]): string {
+  const rows = events.map((ev) => `<tr><td>${ev.epoch + 1}</td><td>${ev.type}</td><td><code>${escapeXml(ev.path)}</code></td><td>${escapeXml(ev.branches.join(', '))}</td></tr>`);
   return `<details><summary>${rows.length} events</summary><table><thead><tr><th>epoch</th><th>change</th><th>conv</th><th>branches</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
+}
+
+/** One sentence of a classification run's settings for a report: batch, lr, seed, data limits, backend. */
+export function describeTraining(config: TrainConfig, backend: string): string {
+  const limits = `${config.trainLimit ? `, first ${config.trainLimit} training images` : ''}${config.testLimit ? `, first ${config.testLimit} test images` : ''}`;
+  return `batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}${limits}; backend ${backend}.`;
 }

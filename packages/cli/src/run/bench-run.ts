@@ -6,8 +6,11 @@ import { trainInChild } from './train-in-child';
 import { loadCheckpointModel } from './checkpoint-model';
 import { medianLatencyMs } from './latency';
 import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
-import { renderReport } from '../report/report-html';
+import { describeTraining, renderReport } from '../report/report-html';
 import { benchTable } from '../report/bench-table';
+
+/** Policies that set the structure before training: their "timeline" would be one column of grows. */
+const STATIC_POLICIES = new Set(['dbb', 'repvgg', 'acb']);
 
 /** One policy's results in a benchmark. */
 export interface BenchEntry {
@@ -48,7 +51,14 @@ export async function runBench(config: TrainConfig, options: BenchOptions): Prom
   const json = join(config.out, 'bench.json');
   const report = join(config.out, 'report.html');
   writeJsonAtomic(json, { config, entries });
-  writeFileAtomic(report, renderReport(config, entries, benchTable(entries)));
+  writeFileAtomic(report, renderReport({
+    title: `dyrep bench: ${config.model} (width ${config.width}) on ${config.dataset}`,
+    description: `${entries.length} policies, ${config.epochs} epochs each; ${describeTraining(config, entries[0]?.summary.backend ?? '')}`,
+    table: benchTable(entries),
+    runs: entries.map((e) => ({ name: e.policy, history: e.summary.history, events: e.summary.events, epochs: e.summary.epochs })),
+    metric: { key: 'val_top1', label: 'Test accuracy (top-1)' },
+    skipTimeline: (run) => STATIC_POLICIES.has(run.name),
+  }));
   return { config, entries, report, json };
 }
 

@@ -6,9 +6,11 @@ import { createPolicy } from '@dyrep/evolution';
 import { countParams, manualSeed } from '@dyrep/nn';
 import { fuseModel, listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
-import { Trainer, cosineSchedule, createProgress, withWarmup, type StructureEvent } from '@dyrep/trainer';
+import { Trainer, cosineSchedule, createProgress, withWarmup, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
 import { ConfigError } from '../config/load-config';
-import { writeJsonAtomic } from './fs-utils';
+import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
+import { renderReport } from '../report/report-html';
+import { detectionSummaryRows } from '../report/detection-summary';
 
 /** Options of `dyrep detect train`. */
 export interface DetectionRunOptions {
@@ -40,6 +42,7 @@ export interface DetectionSummary {
   secondsPerEpoch: number[];
   params: { train: number; deploy: number };
   events: StructureEvent[];
+  history: EpochRecord[];
   groundTruth: string;
   detections: string;
 }
@@ -47,7 +50,8 @@ export interface DetectionSummary {
 /**
  * `dyrep detect train`: fine-tunes a CenterNet-style detector (ResNet-18 backbone) with the same
  * trainer and plugins as classification, evaluates COCO mAP each epoch, fuses the result and
- * re-evaluates it, and writes the validation detections for `dyrep detect eval`.
+ * re-evaluates it, and writes the validation detections for `dyrep detect eval`, `summary.json`
+ * and a `report.html` with the mAP, loss and parameter curves and the structure timeline.
  */
 export async function runDetectionTraining(o: DetectionRunOptions): Promise<DetectionSummary> {
   if (existsSync(join(o.out, 'summary.json')) && !o.force) throw new ConfigError(`'${o.out}' already holds a detection run; pass --force to replace it`);
@@ -101,10 +105,18 @@ export async function runDetectionTraining(o: DetectionRunOptions): Promise<Dete
       secondsPerEpoch: fit.history.map((h) => h.seconds),
       params: { train: countParams(model), deploy: deployParams },
       events: fit.events,
+      history: fit.history,
       groundTruth: join(root, 'val', 'annotations.json'),
       detections: dtFile,
     };
     writeJsonAtomic(join(o.out, 'summary.json'), summary);
+    writeFileAtomic(join(o.out, 'report.html'), renderReport({
+      title: `dyrep detect train: CenterNet, resnet18 (width ${o.width}) · ${o.policy}`,
+      description: `${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, seed ${o.seed}, ${trainDs.images.length} training / ${valDs.images.length} validation images; backend ${backend.backend}.`,
+      table: { header: ['', o.policy], rows: detectionSummaryRows(summary) },
+      runs: [{ name: o.policy, history: fit.history, events: fit.events, epochs: o.epochs }],
+      metric: { key: 'val_mAP', label: 'Validation mAP @[.50:.95]' },
+    }));
     return summary;
   } finally {
     trainer.dispose();

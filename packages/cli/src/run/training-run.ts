@@ -13,7 +13,9 @@ import type { TrainConfig } from '../config/schema';
 import { ConfigError } from '../config/load-config';
 import { buildPlugins } from './build-plugins';
 import { prepareData, testLoader, trainLoader, type PreparedData } from './prepare-data';
-import { writeJsonAtomic } from './fs-utils';
+import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
+import { describeTraining, renderReport } from '../report/report-html';
+import { trainSummaryRows } from '../report/train-summary';
 
 /** What `dyrep train` writes to `summary.json`. */
 export interface TrainSummary {
@@ -60,7 +62,7 @@ export function buildModel(config: Pick<TrainConfig, 'model' | 'width' | 'stem'>
 
 /**
  * `dyrep train`: trains with the configured policy, checkpoints every epoch, deploys the result to
- * the plain network, exports it, and writes `summary.json`. Returns the summary.
+ * the plain network, exports it, and writes `summary.json` and `report.html`. Returns the summary.
  */
 export async function runTraining(config: TrainConfig, options: RunOptions = {}): Promise<TrainSummary> {
   const out = config.out;
@@ -127,6 +129,13 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
         exports,
       };
       writeJsonAtomic(join(out, 'summary.json'), summary);
+      writeFileAtomic(join(out, 'report.html'), renderReport({
+        title: `dyrep train: ${config.model} (width ${config.width}) · ${config.policy} · ${config.dataset}`,
+        description: `${config.epochs} epochs, ${describeTraining(config, backend.backend)}`,
+        table: { header: ['', config.policy], rows: trainSummaryRows(summary) },
+        runs: [{ name: config.policy, history, events: summary.events, epochs: config.epochs }],
+        metric: { key: 'val_top1', label: 'Test accuracy (top-1)' },
+      }));
       return summary;
     } finally {
       deployed.dispose();
