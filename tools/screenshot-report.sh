@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders a dyrep report.html (bench, train or detect train) in headless Chromium (Debian's
-# `chromium` package) and saves a
-# PNG screenshot next to it, proving the self-contained page renders with no network.
+# `chromium` package) and saves a PNG screenshot next to it, proving the self-contained page
+# renders with no network.
 # Usage: tools/screenshot-report.sh runs/bench/report.html [out.png]
 set -euo pipefail
 report=$(realpath "$1")
