@@ -13,8 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@dyrep/backend';
 import { loadFashionMnist } from '@dyrep/data';
 import {
-  createCenterNet, createDetectionLoader, detectionTask, evaluateCoco, generateFashionMnistDetection, openCocoDataset, type CenterNetOptions,
-  type CocoDataset, type DetectionResults, type DetectOutput,
+  boxIou, createCenterNet, createDetectionLoader, detectionTask, evaluateCoco, generateFashionMnistDetection, openCocoDataset, type CenterNetOptions,
+  type CocoAnnotation, type CocoDataset, type DetectionResults, type DetectOutput,
 } from '@dyrep/detection';
 import { dyrepPolicy } from '@dyrep/evolution';
 import { countFlops, countParams, manualSeed } from '@dyrep/nn';
@@ -120,65 +120,52 @@ interface FusionCheck {
   crossings: string[];
 }
 
-/** Detections present in only one of two lists (matched by image, class and box within 0.01 px), and the largest differences of matched ones. */
+/** Detections present in only one of two lists, and the largest differences of those found in both. */
 interface DetectionDiff {
   unmatched: number;
   box: number;
   score: number;
 }
 
-function compareDetections(a: DetectionResults, b: DetectionResults): DetectionDiff {
-  const groups = new Map<string, DetectionResults>();
-  for (const d of b) {
-    const k = `${d.image_id}/${d.category_id}`;
-    if (!groups.has(k)) groups.set(k, []);
-    groups.get(k)!.push(d);
+type Detection = DetectionResults[number];
+const imageAndClass = (d: { image_id: number; category_id: number }) => `${d.image_id}/${d.category_id}`;
+
+/** Detections found in both lists (same image and class, every box coordinate within 0.01 px), and how many are in one list only. */
+function pairDetections(a: DetectionResults, b: DetectionResults): { pairs: [Detection, Detection][]; unmatched: number } {
+  const pools = new Map<string, Detection[]>();
+  for (const e of b) pools.set(imageAndClass(e), [...(pools.get(imageAndClass(e)) ?? []), e]);
+  const pairs: [Detection, Detection][] = [];
+  for (const d of a) {
+    const pool = pools.get(imageAndClass(d)) ?? [];
+    const j = pool.findIndex((e) => e.bbox.every((v, c) => Math.abs(v - d.bbox[c]) < 1e-2));
+    if (j >= 0) pairs.push([d, pool.splice(j, 1)[0]]);
   }
-  let unmatched = 0;
+  return { pairs, unmatched: a.length + b.length - 2 * pairs.length };
+}
+
+function compareDetections(a: DetectionResults, b: DetectionResults): DetectionDiff {
+  const { pairs, unmatched } = pairDetections(a, b);
   let box = 0;
   let score = 0;
-  for (const d of a) {
-    const pool = groups.get(`${d.image_id}/${d.category_id}`) ?? [];
-    const j = pool.findIndex((e) => e.bbox.every((v, c) => Math.abs(v - d.bbox[c]) < 1e-2));
-    if (j < 0) {
-      unmatched++;
-      continue;
-    }
-    const [e] = pool.splice(j, 1);
+  for (const [d, e] of pairs) {
     box = Math.max(box, ...d.bbox.map((v, c) => Math.abs(v - e.bbox[c])));
     score = Math.max(score, Math.abs(d.score - e.score));
   }
-  for (const pool of groups.values()) unmatched += pool.length;
   return { unmatched, box, score };
 }
 
-/** IoU of two COCO `[x, y, w, h]` boxes. */
-function iou(p: readonly number[], q: readonly number[]): number {
-  const w = Math.max(0, Math.min(p[0] + p[2], q[0] + q[2]) - Math.max(p[0], q[0]));
-  const h = Math.max(0, Math.min(p[1] + p[3], q[1] + q[3]) - Math.max(p[1], q[1]));
-  return (w * h) / (p[2] * p[3] + q[2] * q[3] - w * h);
-}
-
 /**
- * Detections found by both runs (same image and class, box within 0.01 px) whose IoU with a
- * same-class ground-truth box lies on different sides of one of the COCO IoU thresholds: what can
- * change mAP when the detections themselves agree to float32 rounding.
+ * Detections found by both runs whose IoU with a same-class ground-truth box lies on different
+ * sides of one of the COCO IoU thresholds: what can change mAP when the detections themselves agree
+ * to float32 rounding.
  */
 function iouThresholdCrossings(a: DetectOutput, b: DetectOutput, thresholds: readonly number[]): string[] {
-  const key = (d: { image_id: number; category_id: number }) => `${d.image_id}/${d.category_id}`;
-  const group = <T extends { image_id: number; category_id: number }>(xs: readonly T[]) => {
-    const m = new Map<string, T[]>();
-    for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
-    return m;
-  };
-  const partners = group(b.detections);
-  const truths = group(a.groundTruth!.annotations);
+  const truths = new Map<string, CocoAnnotation[]>();
+  for (const g of a.groundTruth!.annotations) truths.set(imageAndClass(g), [...(truths.get(imageAndClass(g)) ?? []), g]);
   const out: string[] = [];
-  for (const d of a.detections) {
-    const e = partners.get(key(d))?.find((x) => x.bbox.every((v, c) => Math.abs(v - d.bbox[c]) < 1e-2));
-    if (!e) continue;
-    for (const g of truths.get(key(d)) ?? []) {
-      const [u, v] = [iou(d.bbox, g.bbox), iou(e.bbox, g.bbox)];
+  for (const [d, e] of pairDetections(a.detections, b.detections).pairs) {
+    for (const g of truths.get(imageAndClass(d)) ?? []) {
+      const [u, v] = [boxIou(d.bbox, g.bbox), boxIou(e.bbox, g.bbox)];
       const t = thresholds.find((th) => u >= th !== v >= th);
       if (t !== undefined) out.push(`image ${d.image_id}, class ${d.category_id}: IoU ${u.toFixed(8)} vs ${v.toFixed(8)} at threshold ${t.toFixed(2)}`);
     }

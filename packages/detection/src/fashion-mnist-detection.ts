@@ -4,7 +4,8 @@ import pngjs from 'pngjs';
 import { FASHION_MNIST_CLASSES, loadFashionMnist, resizeBilinear, Rng, type Dataset } from '@dyrep/data';
 import { writeCocoJson } from './coco/write-coco-json';
 import type { CocoAnnotationJson, CocoGroundTruthJson, CocoImageJson } from './coco/types';
-import { boxIou, resizeNearest } from './internal/generator-helpers';
+import { boxIou } from './coco/internal/box-iou';
+import { resizeNearest } from './internal/generator-helpers';
 
 /** Options of {@link generateFashionMnistDetection}. */
 export interface FashionMnistDetectionOptions {

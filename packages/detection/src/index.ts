@@ -7,6 +7,7 @@ export type {
   CocoMetrics,
   EvaluateCocoOptions,
 } from './coco/evaluate-coco';
+export { boxIou } from './coco/internal/box-iou';
 export { loadCocoDetections } from './coco/load-detections';
 export { parseCocoGroundTruth } from './coco/parse-ground-truth';
 export type { ParseGroundTruthOptions } from './coco/parse-ground-truth';
