@@ -1,5 +1,5 @@
 import type { BenchEntry } from '../run/bench-run';
-import { formatCount, formatPercent } from './text-table';
+import { countStructureChanges, formatCount, formatPercent, mean } from './text-table';
 
 /**
  * Column headers and rows of the benchmark table (shared by the terminal and the HTML report).
@@ -12,16 +12,14 @@ export function benchTable(entries: readonly BenchEntry[]): { header: string[]; 
   ];
   const rows = entries.map((e) => {
     const s = e.summary;
-    const mean = s.secondsPerEpoch.reduce((a, b) => a + b, 0) / Math.max(1, s.secondsPerEpoch.length);
     const peakParams = Math.max(s.params.train, ...s.history.map((h) => h.params));
     const peakFlops = Math.max(s.flops.train, ...s.history.map((h) => h.flops));
-    const grows = s.events.filter((x) => x.type === 'grow').length;
-    const cuts = s.events.filter((x) => x.type === 'cut').length;
+    const { grows, cuts } = countStructureChanges(s.events);
     return [
       e.policy,
       formatPercent(s.testAccuracy),
-      mean.toFixed(1),
-      (s.history.reduce((a, h) => a + h.dataSeconds, 0) / Math.max(1, s.history.length)).toFixed(2),
+      mean(s.secondsPerEpoch).toFixed(1),
+      mean(s.history.map((h) => h.dataSeconds)).toFixed(2),
       s.peakRssMB.toFixed(0),
       formatCount(peakParams),
       (peakFlops / 1e6).toFixed(2),

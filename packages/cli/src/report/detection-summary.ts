@@ -1,12 +1,9 @@
 import type { DetectionSummary } from '../run/detection-run';
-import { formatCount } from './text-table';
-import { mean } from './train-summary';
+import { formatCount, formatStructureChanges, mean } from './text-table';
 
 /** The end-of-run rows of `dyrep detect train` (label, value), shared by the terminal table and `report.html`. */
 export function detectionSummaryRows(s: DetectionSummary): string[][] {
   const ap = (v: number | undefined) => (typeof v === 'number' && v >= 0 ? `${(v * 100).toFixed(2)}` : 'n/a');
-  const grows = s.events.filter((e) => e.type === 'grow').length;
-  const cuts = s.events.filter((e) => e.type === 'cut').length;
   return [
     ['mAP @[.50:.95] (%)', ap(s.metrics.mAP)],
     ['AP50 (%)', ap(s.metrics.AP50)],
@@ -17,7 +14,7 @@ export function detectionSummaryRows(s: DetectionSummary): string[][] {
     ['seconds per epoch (mean)', mean(s.secondsPerEpoch).toFixed(1)],
     ['params: training structure', formatCount(s.params.train)],
     ['params: deployed', formatCount(s.params.deploy)],
-    ['structure changes', `${grows} grow, ${cuts} cut`],
+    ['structure changes', formatStructureChanges(s.events)],
     ['backend', s.backend],
     ['detections (COCO results JSON)', s.detections],
     ['ground truth', s.groundTruth],

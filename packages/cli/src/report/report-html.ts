@@ -1,5 +1,4 @@
 import type { EpochRecord, StructureEvent } from '@dyrep/trainer';
-import type { TrainConfig } from '../config/schema';
 import { escapeXml, lineChart } from './svg-chart';
 import { structureTimeline } from './structure-timeline';
 
@@ -61,8 +60,3 @@ function eventList(events: readonly StructureEvent[]): string {
   return `<details><summary>${rows.length} events</summary><table><thead><tr><th>epoch</th><th>change</th><th>conv</th><th>branches</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }
 
-/** One sentence of a classification run's settings for a report: batch, lr, seed, data limits, backend. */
-export function describeTraining(config: TrainConfig, backend: string): string {
-  const limits = `${config.trainLimit ? `, first ${config.trainLimit} training images` : ''}${config.testLimit ? `, first ${config.testLimit} test images` : ''}`;
-  return `batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}${limits}; backend ${backend}.`;
-}

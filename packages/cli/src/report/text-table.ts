@@ -16,3 +16,20 @@ export function formatCount(n: number): string {
 export function formatPercent(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
+
+/** Mean of a list (0 when empty). */
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+/** How many grows and cuts a run made. */
+export function countStructureChanges(events: readonly { type: string }[]): { grows: number; cuts: number } {
+  const count = (type: string) => events.filter((e) => e.type === type).length;
+  return { grows: count('grow'), cuts: count('cut') };
+}
+
+/** `3 grow, 1 cut`. */
+export function formatStructureChanges(events: readonly { type: string }[]): string {
+  const { grows, cuts } = countStructureChanges(events);
+  return `${grows} grow, ${cuts} cut`;
+}

@@ -6,7 +6,8 @@ import { trainInChild } from './train-in-child';
 import { loadCheckpointModel } from './checkpoint-model';
 import { medianLatencyMs } from './latency';
 import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
-import { describeTraining, renderReport } from '../report/report-html';
+import { renderReport } from '../report/report-html';
+import { describeTraining } from '../report/train-summary';
 import { benchTable } from '../report/bench-table';
 
 /** Policies that set the structure before training: their "timeline" would be one column of grows. */

@@ -14,8 +14,8 @@ import { ConfigError } from '../config/load-config';
 import { buildPlugins } from './build-plugins';
 import { prepareData, testLoader, trainLoader, type PreparedData } from './prepare-data';
 import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
-import { describeTraining, renderReport } from '../report/report-html';
-import { trainSummaryRows } from '../report/train-summary';
+import { renderReport } from '../report/report-html';
+import { describeTraining, trainSummaryRows } from '../report/train-summary';
 
 /** What `dyrep train` writes to `summary.json`. */
 export interface TrainSummary {
