@@ -3,7 +3,7 @@
 #   bash tools/ci-tensorflow.sh
 # If a TensorFlow CPU wheel can be had from pip, installs @tensorflow/tfjs-node into the root
 # node_modules (--no-save: package.json and the lockfile are untouched) with its binding built from
-# the wheel by `dyrep-backend install-tensorflow`, then runs the backend package's tests with the
+# the wheel by `dyrep-tensorflow-installer install` (@dyrep/tensorflow-installer), then runs the backend package's tests with the
 # tensorflow parity block mandatory, and a short DyRep run (grow + cut + deploy + ONNX export) on
 # `tensorflow`. Without a wheel it says so and exits 0.
 set -euo pipefail
@@ -28,10 +28,10 @@ fi
 wheel="$(ls "$wheel_dir"/*.whl)"
 stamp "downloaded $(basename "$wheel") ($(du -m "$wheel" | cut -f1) MiB)"
 
-# The command (bin of @dyrep/backend, linked by npm ci) runs its built dist: build it if nothing did.
-[ -f packages/backend/dist/cli.js ] || npx nx run @dyrep/backend:build --output-style=static
-stamp "dyrep-backend install-tensorflow"
-npx --no -- dyrep-backend install-tensorflow --wheel "$wheel" --prefix .
+# The command (bin of @dyrep/tensorflow-installer, linked by npm ci) runs its built dist: build it if nothing did.
+[ -f packages/tensorflow-installer/dist/cli.js ] || npx nx run @dyrep/tensorflow-installer:build --output-style=static
+stamp "dyrep-tensorflow-installer install"
+npx --no -- dyrep-tensorflow-installer install --wheel "$wheel" --prefix .
 rm -f "$wheel"
 
 stamp "backend tests with the tensorflow parity block mandatory"

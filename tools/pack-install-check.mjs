@@ -63,6 +63,9 @@ console.log('library check: ' + events.length + ' structure changes, exported tf
   const out = run(join(work, 'node_modules', '.bin', 'dyrep'), ['train', '--config', tiny, '--data-dir', join(root, 'data', 'fashion-mnist'), '--out', join(work, 'run'), '--epochs', '1', '--backend', 'wasm'], work);
   if (!/test accuracy/.test(out) || !existsSync(join(work, 'run', 'export', 'model.onnx'))) throw new Error(`the dyrep command did not finish a run:\n${out}`);
   console.log('cli check: dyrep train finished and exported');
+  const help = run(join(work, 'node_modules', '.bin', 'dyrep-tensorflow-installer'), ['install', '--help'], work);
+  if (!/--wheel <file>/.test(help)) throw new Error(`the dyrep-tensorflow-installer command did not print its help:\n${help}`);
+  console.log('installer check: dyrep-tensorflow-installer runs from the tarball');
   console.log('pack-install check passed');
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });

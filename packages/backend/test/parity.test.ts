@@ -184,7 +184,7 @@ function parityBlock(backend: 'wasm' | 'tensorflow'): void {
         if (process.env.DYREP_TEST_TENSORFLOW === '1') throw err;
         console.log(
           `      SKIPPED the tensorflow parity block: ${(err as Error).message.split('. ')[0]}. ` +
-            'Install it with `npx dyrep-backend install-tensorflow --pip tensorflow_cpu==2.21.0` (docs/backends.md); ' +
+            'Install it with `npx dyrep-tensorflow-installer install --pip tensorflow_cpu==2.21.0` (docs/backends.md); ' +
             'DYREP_TEST_TENSORFLOW=1 makes this block mandatory.',
         );
         this.skip();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
   calledTensorflowNames, exportedDeclarations, missingSymbols, neededSymbols, parseNmDefined, parseNmUndefined, stripSymbolVersion, tensorflowSymbols,
-} from '../../src/install/symbols';
+} from '../src/symbols';
 
 // Shaped like `nm -D --defined-only` of the wheel's two libraries: versioned names.
 const NM_CC = [

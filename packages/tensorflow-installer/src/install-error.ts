@@ -1,4 +1,4 @@
-/** Why `dyrep-backend install-tensorflow` stopped; `code` is stable, `message` says what to do. */
+/** Why `dyrep-tensorflow-installer install` stopped; `code` is stable, `message` says what to do. */
 export type InstallErrorCode =
   | 'usage'
   | 'wheel-missing'
@@ -15,7 +15,7 @@ export type InstallErrorCode =
   | 'build-failed'
   | 'verify-failed';
 
-/** An install failure the CLI reports as one clear message (no stack trace) and exit code 1. */
+/** An install failure the CLI reports as one clear message (no stack trace); exit code 2 for `usage`, 1 otherwise. */
 export class InstallError extends Error {
   readonly code: InstallErrorCode;
 

@@ -1,4 +1,4 @@
-// `dyrep-backend install-tensorflow`: tfjs-node(-gpu) with its binding built from a TensorFlow wheel.
+// `dyrep-tensorflow-installer install`: tfjs-node(-gpu) with its binding built from a TensorFlow wheel.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -81,7 +81,7 @@ interface Stamp {
   date: string;
 }
 
-const defaultLog = (line: string) => process.stderr.write(`[dyrep-backend] ${line}\n`);
+const defaultLog = (line: string) => process.stderr.write(`[dyrep-tensorflow-installer] ${line}\n`);
 
 function requireFrom(prefix: string) {
   return createRequire(join(prefix, 'package.json'));
@@ -338,7 +338,7 @@ export async function installTensorflow(options: InstallTensorflowOptions): Prom
 
       const v = await verifyTensorflow({ prefix, gpu: options.gpu, log });
       const stamp: Stamp = {
-        installer: '@dyrep/backend install-tensorflow', package: name, packageVersion: version, wheel: basename(wheelPath), wheelSize,
+        installer: '@dyrep/tensorflow-installer', package: name, packageVersion: version, wheel: basename(wheelPath), wheelSize,
         requirement: options.pip, tfVersion: v.tfVersion, node: process.version, napi: binary.napi, date: new Date().toISOString(),
       };
       await writeFile(join(pkgDir, 'deps', STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);

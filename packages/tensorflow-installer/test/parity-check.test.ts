@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { compareParity, parseVerifyOutput, relativeError, VERIFY_MARKER } from '../../src/install/parity-check';
+import { compareParity, parseVerifyOutput, relativeError, VERIFY_MARKER } from '../src/parity-check';
 
 describe('install: verification report and parity comparison', () => {
   it('finds the report among other output', () => {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `dyrep-backend` command.
+// The `dyrep-tensorflow-installer` command.
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
-import { InstallError } from './install/install-error';
-import { installTensorflow, verifyTensorflow } from './install/install-tensorflow';
-import type { VerifyResult } from './install/install-tensorflow';
+import { InstallError } from './install-error';
+import { installTensorflow, verifyTensorflow } from './install-tensorflow';
+import type { VerifyResult } from './install-tensorflow';
 
 function summary(v: VerifyResult): string {
   return (
@@ -13,13 +14,22 @@ function summary(v: VerifyResult): string {
   );
 }
 
+/** This package's version, from its package.json (next to dist/ and src/). */
+function version(): string {
+  const req = createRequire(import.meta.url);
+  return (req('../package.json') as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const program = new Command('dyrep-backend')
-    .description('Tools for the TensorFlow.js backends of @dyrep/backend')
-    .showHelpAfterError();
+  const program = new Command('dyrep-tensorflow-installer')
+    .description('Install and verify the tensorflow backend of TensorFlow.js (@tensorflow/tfjs-node or -gpu) from a TensorFlow Python wheel')
+    .version(version())
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError()
+    .exitOverride();
 
   program
-    .command('install-tensorflow')
+    .command('install')
     .description(
       'Install @tensorflow/tfjs-node (or -gpu) into a project without its libtensorflow download: build its binding ' +
         'from a TensorFlow Python wheel, then verify it against the cpu backend. Re-running on a good install only re-verifies.',
@@ -27,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--wheel <file>', 'a TensorFlow wheel (tensorflow_cpu-*.whl; tensorflow-*.whl with --gpu)').conflicts('pip'))
     .addOption(new Option('--pip <requirement>', "let pip download the wheel into a temp dir, e.g. 'tensorflow_cpu==2.21.0'").conflicts('wheel'))
     .option('--gpu', 'build @tensorflow/tfjs-node-gpu from a CUDA-enabled `tensorflow` wheel (untested here)', false)
-    .option('--prefix <dir>', 'the project to install into', process.cwd())
+    .addOption(new Option('--prefix <dir>', 'the project to install into').default(process.cwd(), 'the current directory'))
     .option('--save', 'record the package in package.json (as an optional dependency, so that `npm ci` survives its failing download script)', false)
     .option('--force', 'rebuild even when a verified install from the same wheel exists', false)
     .option('--nodedir <dir>', 'Node headers for node-gyp (default: npm config nodedir, then the node install prefix)')
@@ -41,10 +51,10 @@ async function main(argv: string[]): Promise<void> {
     });
 
   program
-    .command('verify-tensorflow')
+    .command('verify')
     .description('Load the installed tfjs-node (or -gpu) in a fresh process and compare ops and gradients with the cpu backend')
     .option('--gpu', 'verify @tensorflow/tfjs-node-gpu', false)
-    .option('--prefix <dir>', 'the project', process.cwd())
+    .addOption(new Option('--prefix <dir>', 'the project').default(process.cwd(), 'the current directory'))
     .action(async (o: { gpu: boolean; prefix: string }) => {
       process.stdout.write(`${summary(await verifyTensorflow(o))}\n`);
     });
@@ -53,10 +63,15 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  if (err instanceof InstallError) {
-    process.stderr.write(`dyrep-backend: error (${err.code}): ${err.message}\n`);
+  const e = err as Error & { code?: string; exitCode?: number };
+  if (e.code?.startsWith('commander.')) {
+    // Commander printed the message (and help); --help and --version exit 0, usage errors 2.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof InstallError) {
+    process.stderr.write(`dyrep-tensorflow-installer: error (${err.code}): ${err.message}\n`);
+    process.exitCode = err.code === 'usage' ? 2 : 1;
   } else {
-    process.stderr.write(`dyrep-backend: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`dyrep-tensorflow-installer: ${e?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
   }
-  process.exitCode = 1;
 });

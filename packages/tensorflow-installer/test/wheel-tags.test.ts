@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { checkWheelTags, normaliseDistribution, parseWheelFilename, platformGlibc, wheelArch } from '../../src/install/wheel-tags';
-import type { HostInfo } from '../../src/install/wheel-tags';
+import { checkWheelTags, normaliseDistribution, parseWheelFilename, platformGlibc, wheelArch } from '../src/wheel-tags';
+import type { HostInfo } from '../src/wheel-tags';
 
 const CPU_WHEEL = 'tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl';
 const LINUX: HostInfo = { platform: 'linux', arch: 'x64', glibc: '2.36' };

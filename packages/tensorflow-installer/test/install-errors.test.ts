@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InstallError } from '../../src/install/install-error';
-import { installTensorflow } from '../../src/install/install-tensorflow';
+import { InstallError } from '../src/install-error';
+import { installTensorflow } from '../src/install-tensorflow';
 
 async function failure(p: Promise<unknown>): Promise<InstallError> {
   try {

@@ -1,9 +1,0 @@
-#!/usr/bin/env node
-// The `dyrep-backend` command: runs the built CLI (packages/backend/dist, built by `npm run build`).
-import('../dist/cli.js').catch((e) => {
-  if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dist/cli.js')) {
-    process.stderr.write('dyrep-backend: the command is not built; run `npm run build` at the repository root\n');
-    process.exit(1);
-  }
-  throw e;
-});
