@@ -44,10 +44,12 @@ describe('registry models: deploy, tfjs LayersModel and ONNX agree with the trai
         const ref = model.forward(xn);
         const { model: deployed, foldedBatchNorms } = deployWithReport(model);
         try {
-          // Deployed: plain architecture, BN folded; params = plain − Σ C over folded BNs (2C BN params out, C conv bias in).
-          const bnChannels = foldedBatchNorms.reduce((n, p) => n + (plain.getModule(p.bn) as BatchNorm2d).numFeatures, 0);
+          // Deployed: plain architecture, BN folded; params = plain − 2C per folded BN + C per conv that gains a bias.
+          const channels = (p: { bn: string }) => (plain.getModule(p.bn) as BatchNorm2d).numFeatures;
+          const bnParams = foldedBatchNorms.reduce((n, p) => n + 2 * channels(p), 0);
+          const newBiases = foldedBatchNorms.reduce((n, p) => n + ((plain.getModule(p.conv) as Conv2d).bias ? 0 : channels(p)), 0);
           expect(foldedBatchNorms.length).to.equal(plain.namedModules().filter(([, m]) => m instanceof BatchNorm2d).length);
-          expect(countParams(deployed)).to.equal(countParams(plain) - bnChannels);
+          expect(countParams(deployed)).to.equal(countParams(plain) - bnParams + newBiases);
           expect(countFlops(deployed, [SIZE, SIZE, inChannels])).to.equal(countFlops(plain, [SIZE, SIZE, inChannels]));
           const kinds = (m: typeof plain) => m.namedModules().map(([p, mod]) => `${p}:${mod instanceof BatchNorm2d || mod instanceof Identity ? 'bn|id' : mod.constructor.name}`);
           expect(kinds(deployed)).to.deep.equal(kinds(plain));

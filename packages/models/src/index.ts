@@ -8,7 +8,7 @@ export type { FeatureInfo, ImageModelLayout } from './image-model';
 export { growableConvPaths } from './growable';
 export { BasicBlock, Bottleneck, RESNET_SPECS, ResNet } from './families/resnet';
 export type { ResNetBlockKind, ResNetSpec } from './families/resnet';
-export { VGG16_CONFIG, Vgg } from './families/vgg';
+export { TorchvisionVgg, VGG16_CONFIG, Vgg } from './families/vgg';
 export type { VggConfig } from './families/vgg';
 export { MOBILENET_V1_BLOCKS, MobileNetV1 } from './families/mobilenet-v1';
 export { REPVGG_A0_SPEC, RepVgg } from './families/repvgg';

@@ -2,7 +2,7 @@ import type { ImageModel } from './image-model';
 import { MobileNetV1 } from './families/mobilenet-v1';
 import { REPVGG_A0_SPEC, RepVgg } from './families/repvgg';
 import { RESNET_SPECS, ResNet } from './families/resnet';
-import { VGG16_CONFIG, Vgg } from './families/vgg';
+import { TorchvisionVgg, VGG16_CONFIG, Vgg } from './families/vgg';
 import { BASE_DEFAULTS, STEM_TYPES, resolveOptions, type ModelOptions, type ResolvedModelOptions, type StemType } from './options';
 
 /** Builds a model from validated options. */
@@ -53,6 +53,7 @@ const BUILTINS: ReadonlyMap<string, Entry> = new Map([
   ['resnet34', builtin((o) => new ResNet(RESNET_SPECS.resnet34, o), 'ResNet-34, basic blocks (21.80 M params)')],
   ['resnet50', builtin((o) => new ResNet(RESNET_SPECS.resnet50, o), 'ResNet-50, bottleneck blocks (25.56 M params)')],
   ['vgg16', builtin((o) => new Vgg(VGG16_CONFIG, o), 'CIFAR VGG-16 with BN, one linear classifier (14.72 M params)', { numClasses: 10, stem: 'cifar' }, ['cifar'])],
+  ['vgg16_bn', builtin((o) => new TorchvisionVgg(VGG16_CONFIG, o), "torchvision's VGG-16 with BN: conv biases, 7×7 adaptive pool, 4096-4096 classifier (138.37 M params)", {}, ['imagenet'])],
 ]);
 
 const registered = new Map<string, Entry>();

@@ -12,6 +12,7 @@ const PUBLISHED: Record<string, [ModelOptions, number]> = {
   mobilenet_v1: [{}, 4_231_976], // Howard et al. 2017 (4.2 M), with BN γ/β
   // CIFAR VGG-16-BN, conv → BN without conv bias, Linear 512 → 10 (14,728,266 with the 4,224 redundant conv biases).
   vgg16: [{ numClasses: 10 }, 14_724_042],
+  vgg16_bn: [{}, 138_365_992], // torchvision vgg16_bn (conv biases, 7×7 pool, 4096-4096 classifier)
   // RepVGG-A0 plain training form (conv + BN); 8,309,384 after folding BN into conv bias, checked below.
   repvgg_a0: [{}, 8_313_880],
 };
@@ -21,7 +22,7 @@ describe('published architectures (full width)', () => {
 
   it('has a published parameter count for every built-in model', () => {
     expect(Object.keys(PUBLISHED).sort()).to.deep.equal(listModels().filter((n) => n in PUBLISHED));
-    for (const n of ['mobilenet_v1', 'repvgg_a0', 'resnet18', 'resnet34', 'resnet50', 'vgg16']) expect(PUBLISHED, n).to.have.property(n);
+    for (const n of ['mobilenet_v1', 'repvgg_a0', 'resnet18', 'resnet34', 'resnet50', 'vgg16', 'vgg16_bn']) expect(PUBLISHED, n).to.have.property(n);
   });
 
   for (const [name, [options, params]] of Object.entries(PUBLISHED)) {

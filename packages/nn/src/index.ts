@@ -10,6 +10,7 @@ export { ReLU } from './relu';
 export { Identity } from './identity';
 export { MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten } from './pool2d';
 export type { Pool2dOptions } from './pool2d';
+export { AdaptiveAvgPool2d } from './adaptive-avg-pool2d';
 export { Sequential } from './sequential';
 export { Dropout } from './dropout';
 export { countParams, countFlops, traceModules } from './count';

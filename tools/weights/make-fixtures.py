@@ -1,0 +1,71 @@
+"""Writes the small PyTorch-made fixtures of @dyrep/weights' tests (packages/weights/test/fixtures).
+
+For every mapped architecture: random weights and random BN statistics (tools/weights/torch_models.py,
+torchvision's parameter names), saved with safetensors.torch.save_file exactly as a torchvision
+state dict would be, plus an input batch (NCHW) and PyTorch's eval-mode logits. Extra cases: the
+same ResNet-18 stored as F16 and BF16, its stem adapted to 1 and 2 input channels by timm's rule,
+and VGG-16-BN at two input sizes (1x1 and 2x2 maps before the 7x7 adaptive pool).
+
+    pip install torch safetensors numpy
+    python3 tools/weights/make-fixtures.py
+"""
+import json
+import os
+import sys
+
+import torch
+from safetensors.torch import save_file
+
+sys.path.insert(0, os.path.dirname(__file__))
+from torch_models import adapt_input_conv, build, randomize  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "packages", "weights", "test", "fixtures")
+NUM_CLASSES = 5
+BATCH = 2
+
+
+def logits(model, x):
+    with torch.no_grad():
+        return model.eval()(x)
+
+
+def write_case(cases, name, model_name, width, weights, model, size, in_channels=3, **extra):
+    g = torch.Generator().manual_seed(len(cases) + 100)
+    x = torch.randn(BATCH, in_channels, size, size, generator=g)
+    save_file({"input": x.contiguous(), "logits": logits(model, x).contiguous()}, os.path.join(OUT, f"{name}.io.safetensors"))
+    cases.append({"name": name, "model": model_name, "width": width, "numClasses": NUM_CLASSES, "inChannels": in_channels,
+                  "size": size, "weights": weights, "io": f"{name}.io.safetensors", **extra})
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    cases = []
+    for i, (model_name, width, sizes) in enumerate([("resnet18", 0.0625, [64]), ("resnet34", 0.0625, [64]), ("resnet50", 0.0625, [64]), ("vgg16_bn", 0.03125, [32, 64])]):
+        model = randomize(build(model_name, num_classes=NUM_CLASSES, width=width), torch.Generator().manual_seed(i + 1))
+        weights = f"{model_name}.safetensors"
+        save_file(model.state_dict(), os.path.join(OUT, weights))
+        for size in sizes:
+            write_case(cases, f"{model_name}-{size}", model_name, width, weights, model, size)
+        if model_name != "resnet18":
+            continue
+        state = model.state_dict()
+        for dtype, tag in [(torch.float16, "f16"), (torch.bfloat16, "bf16")]:
+            narrow = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in state.items()}
+            save_file(narrow, os.path.join(OUT, f"resnet18-{tag}.safetensors"))
+            rounded = build(model_name, num_classes=NUM_CLASSES, width=width)
+            rounded.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in narrow.items()}, strict=True)
+            write_case(cases, f"resnet18-{tag}-64", model_name, width, f"resnet18-{tag}.safetensors", rounded, 64)
+        for channels in (1, 2):
+            adapted = build(model_name, num_classes=NUM_CLASSES, width=width, in_channels=channels)
+            adapted_state = dict(state)
+            adapted_state["conv1.weight"] = adapt_input_conv(channels, state["conv1.weight"])
+            adapted.load_state_dict(adapted_state, strict=True)
+            write_case(cases, f"resnet18-adapt{channels}-64", model_name, width, weights, adapted, 64, in_channels=channels, adaptStem=True)
+    with open(os.path.join(OUT, "fixtures.json"), "w") as f:
+        json.dump({"generator": "tools/weights/make-fixtures.py", "torch": torch.__version__, "cases": cases}, f, indent=2)
+        f.write("\n")
+    print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()
