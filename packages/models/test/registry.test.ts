@@ -4,7 +4,7 @@ import { countParams, manualSeed } from '@dyrep/nn';
 import { useBackend, expectNoLeak } from '@dyrep/test-utils';
 import { createModel, getModelInfo, listModels, registerModel, ImageModel, MobileNetV1, ResNet, Vgg, type ResolvedModelOptions } from '@dyrep/models';
 
-const BUILTINS = ['mobilenet_v1', 'repvgg_a0', 'resnet18', 'resnet34', 'resnet50', 'vgg16'];
+const BUILTINS = ['mobilenet_v1', 'repvgg_a0', 'resnet18', 'resnet34', 'resnet50', 'vgg16', 'vgg16_bn'];
 
 describe('model registry', () => {
   useBackend('wasm');
@@ -14,7 +14,7 @@ describe('model registry', () => {
     expect(listModels()).to.include.members(BUILTINS);
     expect(listModels()).to.deep.equal([...listModels()].sort());
     expect(listModels('resnet*')).to.deep.equal(['resnet18', 'resnet34', 'resnet50']);
-    expect(listModels('*vgg*')).to.deep.equal(['repvgg_a0', 'vgg16']);
+    expect(listModels('*vgg*')).to.deep.equal(['repvgg_a0', 'vgg16', 'vgg16_bn']);
     expect(listModels('nothing*')).to.deep.equal([]);
   });
 

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { InputNormalization } from './architectures';
 
 /**
@@ -35,7 +36,15 @@ export function adaptInputConv(values: Float32Array, shape: readonly number[], c
  */
 export function adaptNormalization(n: InputNormalization, channels: number): InputNormalization {
   if (n.mean.length === channels) return { mean: [...n.mean], std: [...n.std] };
-  const avg = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const avg = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   if (channels === 1) return { mean: [avg(n.mean)], std: [avg(n.std)] };
   return { mean: Array.from({ length: channels }, (_, c) => n.mean[c % n.mean.length]), std: Array.from({ length: channels }, (_, c) => n.std[c % n.std.length]) };
+}
+
+/** {@link adaptInputConv} on one of our HWIO kernels `[kh, kw, I, O]`; returns `[kh, kw, channels, O]` (caller owns it). */
+export function adaptInputKernel(kernel: tf.Tensor, channels: number): tf.Tensor4D {
+  const [kh, kw, i, o] = kernel.shape as [number, number, number, number];
+  const oihw = tf.tidy(() => tf.transpose(kernel, [3, 2, 0, 1]).dataSync() as Float32Array);
+  const adapted = adaptInputConv(oihw, [o, i, kh, kw], channels);
+  return tf.tidy(() => tf.transpose(tf.tensor4d(adapted.values, [o, channels, kh, kw]), [2, 3, 1, 0]));
 }

@@ -2,8 +2,8 @@ import type { ImageModel } from '@dyrep/models';
 
 /** Per-channel input normalisation `(x − mean) / std` of images in [0, 1]. */
 export interface InputNormalization {
-  mean: number[];
-  std: number[];
+  mean: readonly number[];
+  std: readonly number[];
 }
 
 /** The ImageNet statistics torchvision and timm checkpoints are trained with. */

@@ -5,7 +5,7 @@ export type { SafetensorsDtype } from './dtypes';
 export { WeightsError } from './weights-error';
 export { IMAGENET_NORMALIZATION, listPretrainedArchitectures, pretrainedArchitecture } from './architectures';
 export type { InputNormalization, PretrainedArchitecture } from './architectures';
-export { adaptInputConv, adaptNormalization } from './adapt-input-conv';
+export { adaptInputConv, adaptInputKernel, adaptNormalization } from './adapt-input-conv';
 export { loadPretrained, readNormalization, NORMALIZATION_METADATA_KEY } from './load-pretrained';
 export type { LoadPretrainedOptions, LoadPretrainedReport } from './load-pretrained';
 export { torchStateDict, toTorchSafetensors } from './torch-state-dict';

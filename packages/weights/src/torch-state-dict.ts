@@ -1,5 +1,5 @@
 import { BatchNorm2d, Conv2d, Identity, Linear, type Module } from '@dyrep/nn';
-import type { ImageModel } from '@dyrep/models';
+import { ImageModel } from '@dyrep/models';
 import { outermostRepBlocks } from '@dyrep/rep-blocks';
 import { pretrainedArchitecture, type InputNormalization } from './architectures';
 import { NORMALIZATION_METADATA_KEY } from './load-pretrained';
@@ -92,10 +92,17 @@ export interface TorchSafetensorsOptions {
 /**
  * Safetensors bytes of the deployed network of `model` in PyTorch naming and layout (see
  * {@link torchStateDict}): `model.load_state_dict(safetensors.torch.load_file(f), strict=True)` on the
- * matching PyTorch architecture gives the same eval-mode logits.
+ * matching PyTorch architecture gives the same eval-mode logits. Metadata: `format: pt`,
+ * `dyrep.architecture`, `dyrep.model-options` (JSON numClasses/inChannels/width/stem of an
+ * image model), `dyrep.normalization` when given, then `options.metadata`.
  */
 export function toTorchSafetensors(model: Module, options: TorchSafetensorsOptions): Uint8Array {
-  const metadata: Record<string, string> = { format: 'pt', 'dyrep.architecture': options.architecture, ...options.metadata };
+  const metadata: Record<string, string> = { format: 'pt', 'dyrep.architecture': options.architecture };
+  if (model instanceof ImageModel) {
+    const { numClasses, inChannels, width, stem } = model.options;
+    metadata['dyrep.model-options'] = JSON.stringify({ numClasses, inChannels, width, stem });
+  }
+  Object.assign(metadata, options.metadata);
   if (options.normalization) metadata[NORMALIZATION_METADATA_KEY] = JSON.stringify({ mean: options.normalization.mean, std: options.normalization.std });
   return encodeSafetensors(torchStateDict(model, options.architecture), metadata);
 }

@@ -80,7 +80,12 @@ describe('torchStateDict / toTorchSafetensors: the deployed network in PyTorch n
     const c = BASE[0];
     const model = loaded(c);
     const f = parseSafetensors(toTorchSafetensors(model, { architecture: c.model, normalization: { mean: [0.1, 0.2, 0.3], std: [1, 2, 3] } }));
-    expect(f.metadata).to.deep.equal({ format: 'pt', 'dyrep.architecture': c.model, 'dyrep.normalization': '{"mean":[0.1,0.2,0.3],"std":[1,2,3]}' });
+    expect(f.metadata).to.deep.equal({
+      format: 'pt',
+      'dyrep.architecture': c.model,
+      'dyrep.model-options': JSON.stringify({ numClasses: c.numClasses, inChannels: 3, width: c.width, stem: 'imagenet' }),
+      'dyrep.normalization': '{"mean":[0.1,0.2,0.3],"std":[1,2,3]}',
+    });
     model.dispose();
   });
 
