@@ -11,10 +11,12 @@ export interface BackwardInfo {
   grads: ReadonlyMap<string, tf.Tensor>;
 }
 
-/** A batch as tasks and hooks see it: tensors borrowed for the duration of the call. */
+/** A batch as hooks see it: its size and its model input (the task's `input(batch)`), borrowed for the duration of the call. */
 export interface BatchInfo {
+  /** Number of examples. */
   size: number;
-  tensors: Readonly<Record<string, tf.Tensor>>;
+  /** The model input of the batch. */
+  input: tf.Tensor;
 }
 
 /** A checkpoint as hooks see it: `plugins[id]` holds each plugin's saved state. */

@@ -1,4 +1,4 @@
-// Public API of @dyrep/core: the hook and plugin contract between the trainer and its plugins.
+// Public API of @dyrep/core: the hook and plugin contract between a trainer and its plugins, and the task contract.
 export { BRANCH_KINDS } from './mutation';
 export type { BranchKind, GrowOp, CutOp, MutationPlan, MutationResult } from './mutation';
 export { HOOK_EVENTS, DEFAULT_PRIORITY } from './hooks';
@@ -6,3 +6,4 @@ export type {
   Logs, BackwardInfo, BatchInfo, CheckpointInfo, TrainerContext, HookHandlers, HookEvent, PluginState, Plugin,
 } from './hooks';
 export { orderPlugins } from './order-plugins';
+export type { Task, BatchSource } from './task';

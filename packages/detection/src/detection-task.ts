@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Logs } from '@dyrep/core';
+import type { Logs, Task } from '@dyrep/core';
 import type { Module } from '@dyrep/nn';
-import type { Task } from '@dyrep/trainer';
 import { centerNetLoss, type CenterNetLossWeights } from './center-net-loss';
 import { decodeCenterNet } from './decode-center-net';
 import type { DetectionBatch } from './detection-batch';
@@ -101,6 +100,7 @@ export function detectionTask(options: DetectionTaskOptions): DetectionTask {
   return {
     name: 'detection',
     primaryMetric: 'mAP',
+    input: (b) => b.x,
     batchSize: (b) => b.size,
     loss: (model, b) => tf.tidy(() => lossOf(model.forward(b.x) as tf.Tensor4D, b)),
     detect,

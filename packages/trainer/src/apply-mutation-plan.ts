@@ -7,7 +7,7 @@ import { growAt, isRepBlock, type RepBlock } from '@dyrep/rep-blocks';
 export interface ApplyMutationOptions {
   /** Shape of one input example `[H, W, C]`, for the FLOPs count after the change. */
   inputShape: number[];
-  /** Training batches for BN recalibration of grown blocks (their `x` is the model input). */
+  /** Training batches for BN recalibration of grown blocks (`input` is the model input). */
   recalibrationBatches?: () => AsyncIterable<BatchInfo>;
 }
 
@@ -55,7 +55,7 @@ async function grow(model: Module, op: GrowOp, recalBatches: number, options: Ap
   }
 }
 
-/** Runs the model in eval mode on each batch's `x` and keeps a copy of what `conv` receives. */
+/** Runs the model in eval mode on each batch's input and keeps a copy of what `conv` receives. */
 async function captureInputs(model: Module, conv: Conv2d, batches: AsyncIterable<BatchInfo>): Promise<tf.Tensor[]> {
   const captured: tf.Tensor[] = [];
   const modes = model.namedModules().map(([, m]) => [m, m.training] as const);
@@ -67,10 +67,8 @@ async function captureInputs(model: Module, conv: Conv2d, batches: AsyncIterable
   try {
     model.eval();
     for await (const batch of batches) {
-      const x = batch.tensors.x;
-      if (!x) throw new Error('BN recalibration needs batches with an `x` tensor (the model input)');
       tf.tidy(() => {
-        model.forward(x);
+        model.forward(batch.input);
       });
     }
   } catch (e) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '@dyrep/nn';
-import type { Task } from './task';
+import type { Task } from '@dyrep/core';
 
 /** A classification batch: NHWC float32 images and int32 labels (what `@dyrep/data`'s loader yields). */
 export interface ClassificationBatch {
@@ -52,6 +52,7 @@ export function classificationTask(options: ClassificationTaskOptions = {}): Tas
   return {
     name: 'classification',
     primaryMetric: 'top1',
+    input: (b) => b.x,
     batchSize: (b) => b.size,
     loss: (model: Module, b) => tf.tidy(() => crossEntropy(model.forward(b.x) as tf.Tensor2D, b.y, eps)),
     async evaluate(model, batches) {

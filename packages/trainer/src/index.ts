@@ -15,7 +15,6 @@ export { createProgress, silentProgress } from './progress';
 export type { ProgressReporter } from './progress';
 export { classificationTask, crossEntropy, topKCorrect } from './classification-task';
 export type { ClassificationBatch, ClassificationTaskOptions } from './classification-task';
-export type { Task, BatchSource } from './task';
 export { applyMutationPlan } from './apply-mutation-plan';
 export type { ApplyMutationOptions } from './apply-mutation-plan';
 export { followingBatchNormPath } from './apply-mutation-plan';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import type { BatchInfo, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, TrainerContext } from '@dyrep/core';
+import type { BatchInfo, BatchSource, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, Task, TrainerContext } from '@dyrep/core';
 import { countFlops, countParams, globalRng, type Module } from '@dyrep/nn';
 import { HookManager } from './hook-manager';
 import { SGD, type SgdOptions } from './optim/sgd';
@@ -10,7 +10,6 @@ import { CHECKPOINT_FORMAT, describeCheckpointStructure, disposeCheckpoint, read
 import { MetricsLog, type EpochRecord, type StructureEvent } from './metrics-log';
 import { silentProgress, type ProgressReporter } from './progress';
 import { applyMutationPlan } from './apply-mutation-plan';
-import type { BatchSource, Task } from './task';
 
 /** Options of {@link Trainer}. */
 export interface TrainerOptions<B> {
@@ -205,9 +204,8 @@ export class Trainer<B> {
   private async trainStep(batch: B, epoch: number): Promise<number> {
     const { model, task } = this.opts;
     const ctx = this.context;
-    const info = batchInfo(batch, task.batchSize(batch));
     try {
-      await this.hooks.emit('onBatchBegin', ctx, this.stepNow, info);
+      await this.hooks.emit('onBatchBegin', ctx, this.stepNow, { size: task.batchSize(batch), input: task.input(batch) });
       const lr = this.schedule(this.stepNow);
       const params = model.namedParameters();
       const { value, grads } = tf.variableGrads(() => task.loss(model, batch), params.map(([, v]) => v));
@@ -226,7 +224,7 @@ export class Trainer<B> {
         tf.dispose([value, grads]);
       }
     } finally {
-      tf.dispose(info.tensors as Record<string, tf.Tensor>);
+      disposeBatch(batch);
     }
   }
 
@@ -261,11 +259,10 @@ export class Trainer<B> {
     let i = 0;
     try {
       for await (const batch of train.epoch()) {
-        const info = batchInfo(batch, task.batchSize(batch));
         try {
-          yield info;
+          yield { size: task.batchSize(batch), input: task.input(batch) };
         } finally {
-          tf.dispose(info.tensors as Record<string, tf.Tensor>);
+          disposeBatch(batch);
         }
         if (++i >= n) break;
       }
@@ -332,10 +329,9 @@ export class Trainer<B> {
   }
 }
 
-function batchInfo(batch: unknown, size: number): BatchInfo {
-  const tensors: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(batch as Record<string, unknown>)) if (v instanceof tf.Tensor) tensors[k] = v;
-  return { size, tensors };
+/** Disposes the tensor fields of a batch (the consumer owns them, see `BatchSource`); plain data fields are left alone. */
+function disposeBatch(batch: unknown): void {
+  for (const v of Object.values(batch as Record<string, unknown>)) if (v instanceof tf.Tensor) v.dispose();
 }
 
 function formatEpoch(r: EpochRecord, epochs: number, primary: string): string {
