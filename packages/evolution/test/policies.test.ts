@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import type { MutationPlan, TrainerContext } from '@dyrep/core';
 import { createModel } from '@dyrep/models';
-import { isRepBlock, listRepBlocks, growAt } from '@dyrep/rep-blocks';
 import type { SaliencyCollector } from '@dyrep/saliency';
 import { createPolicy, dyrepPolicy, listPolicies, registerPolicy, staticPolicy } from '@dyrep/evolution';
-import { applyMutationPlan } from '@dyrep/trainer';
+import { applyMutationPlan, isRepBlock, listRepBlocks, growAt } from '@dyrep/rep-blocks';
 import { useBackend, tinyConvNet } from '@dyrep/test-utils';
 import type { Module } from '@dyrep/nn';
 

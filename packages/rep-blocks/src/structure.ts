@@ -1,4 +1,5 @@
-import { Conv2d, type Module } from '@dyrep/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import { Conv2d, Identity, type Module } from '@dyrep/nn';
 import type { BranchKind } from './branches';
 import { outermostRepBlocks } from './fuse-model';
 import { growConv, type GrowOptions } from './grow';
@@ -44,4 +45,44 @@ export function applyStructure(model: Module, structure: readonly BlockStructure
     }
   };
   apply(model, structure, 0);
+}
+
+/**
+ * Everything that distinguishes a mutated network from the plain one it was built as, in
+ * JSON: the rep-block structure, the convs that gained a bias (blocks cut down to `kxk`) and the
+ * modules replaced by an `Identity` (BNs dropped by static DBB/RepVGG conversions).
+ */
+export interface ArchitectureDescription {
+  /** Rep-blocks, as {@link describeStructure} returns them. */
+  structure: BlockStructure[];
+  /** Paths of every Conv2d with a bias. */
+  biasedConvs: string[];
+  /** Paths of every `Identity` module. */
+  identities: string[];
+}
+
+/** The full architecture description of `model` (see {@link ArchitectureDescription}). */
+export function describeArchitecture(model: Module): ArchitectureDescription {
+  return {
+    structure: describeStructure(model),
+    biasedConvs: model.namedModules().filter(([, m]) => m instanceof Conv2d && m.bias).map(([p]) => p),
+    identities: model.namedModules().filter(([p, m]) => p && m instanceof Identity).map(([p]) => p),
+  };
+}
+
+/**
+ * Rebuilds a described architecture on the plain network it came from: {@link applyStructure},
+ * then a (zero) bias on each listed conv that has none and an `Identity` at each listed path that
+ * holds another module (replaced modules are disposed). Values come from a state dict loaded
+ * afterwards. Throws naming the first path that does not fit.
+ */
+export function applyArchitecture(model: Module, description: Pick<ArchitectureDescription, 'structure'> & Partial<ArchitectureDescription>): void {
+  applyStructure(model, description.structure);
+  for (const path of description.biasedConvs ?? []) {
+    const conv = model.getModule(path);
+    if (!(conv instanceof Conv2d)) throw new Error(`'${path}' is a ${conv.constructor.name}, expected a Conv2d`);
+    if (conv.bias) continue;
+    model.setModule(path, conv.withParameters(tf.clone(conv.weight) as tf.Tensor4D, tf.zeros([conv.outChannels]))).dispose();
+  }
+  for (const path of description.identities ?? []) if (!(model.getModule(path) instanceof Identity)) model.setModule(path, new Identity()).dispose();
 }

@@ -1,25 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Identity, StateDictError, type Module } from '@dyrep/nn';
-import { applyStructure, describeStructure, type BlockStructure } from '@dyrep/rep-blocks';
+import { StateDictError, type Module } from '@dyrep/nn';
+import { applyArchitecture, type ArchitectureDescription } from '@dyrep/rep-blocks';
 import { CheckpointError, readCheckpointFile } from './checkpoint-file';
 import type { StructureEvent } from './metrics-log';
 
 /** Format tag of training checkpoints. */
 export const CHECKPOINT_FORMAT = 'dyrep-checkpoint';
 
-/** The JSON part of a training checkpoint. */
-export interface CheckpointMeta {
+/** The JSON part of a training checkpoint; the architecture fields are rebuilt on the plain model before loading weights. */
+export interface CheckpointMeta extends ArchitectureDescription {
   format: typeof CHECKPOINT_FORMAT;
   version: 1;
   /** Next epoch to run. */
   epoch: number;
   step: number;
-  /** Rep-block structure to rebuild on the plain model before loading weights. */
-  structure: BlockStructure[];
-  /** Convs that have a bias (blocks cut down to `kxk` become such convs). */
-  biasedConvs: string[];
-  /** Paths of `Identity` modules (e.g. BNs dropped by static DBB/RepVGG conversions). */
-  identities: string[];
   /** Free-form run description (model name, options, dataset) given to the trainer. */
   meta: Record<string, unknown>;
   rng: { s: number; spare: number | null };
@@ -35,15 +29,6 @@ export interface LoadedCheckpoint {
   model: Record<string, tf.Tensor>;
   /** Momentum buffers keyed by parameter path. */
   optimizer: Map<string, tf.Tensor>;
-}
-
-/** The structure part of a checkpoint's metadata for `model`. */
-export function describeCheckpointStructure(model: Module): Pick<CheckpointMeta, 'structure' | 'biasedConvs' | 'identities'> {
-  return {
-    structure: describeStructure(model),
-    biasedConvs: model.namedModules().filter(([, m]) => m instanceof Conv2d && m.bias).map(([p]) => p),
-    identities: model.namedModules().filter(([p, m]) => p && m instanceof Identity).map(([p]) => p),
-  };
 }
 
 /** Reads and validates a training checkpoint file. */
@@ -76,9 +61,7 @@ export function disposeCheckpoint(ckpt: LoadedCheckpoint): void {
  */
 export function restoreModel(model: Module, ckpt: LoadedCheckpoint, source = 'checkpoint'): void {
   try {
-    applyStructure(model, ckpt.meta.structure);
-    addConvBiases(model, ckpt.meta.biasedConvs ?? []);
-    replaceByIdentity(model, ckpt.meta.identities ?? []);
+    applyArchitecture(model, ckpt.meta);
   } catch (e) {
     throw new CheckpointError(`${source} does not fit this model's architecture: ${(e as Error).message}`);
   }
@@ -98,21 +81,5 @@ export function loadModelCheckpoint(model: Module, file: string): CheckpointMeta
     return ckpt.meta;
   } finally {
     disposeCheckpoint(ckpt);
-  }
-}
-
-/** Puts an `Identity` at each of `paths` where the fresh model has another module (disposing it). */
-function replaceByIdentity(model: Module, paths: readonly string[]): void {
-  for (const path of paths) if (!(model.getModule(path) instanceof Identity)) model.setModule(path, new Identity()).dispose();
-}
-
-/** Gives the convs at `paths` a bias where the freshly built model has none (values come from the state dict). */
-function addConvBiases(model: Module, paths: readonly string[]): void {
-  for (const path of paths) {
-    const conv = model.getModule(path);
-    if (!(conv instanceof Conv2d)) throw new Error(`'${path}' is a ${conv.constructor.name}, expected a Conv2d`);
-    if (conv.bias) continue;
-    const copy = conv.withParameters(tf.clone(conv.weight) as tf.Tensor4D, tf.zeros([conv.outChannels]));
-    model.setModule(path, copy).dispose();
   }
 }

@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import type { BatchInfo, BatchSource, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, Task, TrainerContext } from '@dyrep/core';
 import { countFlops, countParams, globalRng, type Module } from '@dyrep/nn';
+import { applyMutationPlan, describeArchitecture } from '@dyrep/rep-blocks';
 import { HookManager } from './hook-manager';
 import { SGD, type SgdOptions } from './optim/sgd';
 import { cosineSchedule, type LrSchedule } from './optim/lr-schedule';
 import { writeCheckpointFile } from './checkpoint-file';
-import { CHECKPOINT_FORMAT, describeCheckpointStructure, disposeCheckpoint, readCheckpoint, restoreModel, type CheckpointMeta } from './checkpoint';
+import { CHECKPOINT_FORMAT, disposeCheckpoint, readCheckpoint, restoreModel, type CheckpointMeta } from './checkpoint';
 import { MetricsLog, type EpochRecord, type StructureEvent } from './metrics-log';
 import { silentProgress, type ProgressReporter } from './progress';
-import { applyMutationPlan } from './apply-mutation-plan';
 
 /** Options of {@link Trainer}. */
 export interface TrainerOptions<B> {
@@ -281,7 +281,7 @@ export class Trainer<B> {
       version: 1,
       epoch: this.epochNow,
       step: this.stepNow,
-      ...describeCheckpointStructure(model),
+      ...describeArchitecture(model),
       meta: this.opts.meta ?? {},
       rng: globalRng().getState(),
       loader: this.opts.train.getState?.() ?? null,

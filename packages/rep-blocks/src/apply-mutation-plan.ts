@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchInfo, GrowOp, MutationPlan, MutationResult } from '@dyrep/core';
 import { BatchNorm2d, Conv2d, Identity, Sequential, countFlops, countParams, type Module } from '@dyrep/nn';
-import { growAt, isRepBlock, type RepBlock } from '@dyrep/rep-blocks';
+import { growAt } from './grow';
+import { isRepBlock, type RepBlock } from './rep-block';
 
 /** Options of {@link applyMutationPlan}. */
 export interface ApplyMutationOptions {
