@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { baseConfig } from '../../tsup.base';
 
-export default defineConfig(baseConfig);
+// Two entries: the browser-safe contract (`.`) and the Node-only storage and file utilities (`./node`).
+export default defineConfig({ ...baseConfig, entry: { index: 'src/index.ts', node: 'src/node/index.ts' } });

@@ -7,3 +7,5 @@ export type {
 } from './hooks';
 export { orderPlugins } from './order-plugins';
 export type { Task, BatchSource } from './task';
+export { MemoryRunStorage } from './run-storage';
+export type { RunStorage } from './run-storage';
