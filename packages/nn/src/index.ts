@@ -19,3 +19,5 @@ export { normalizePadding, toTfjsPad, outputLength } from './padding';
 export type { Padding2d, ExplicitPadding2d } from './padding';
 export { Rng, globalRng, manualSeed } from './random';
 export { kaimingNormalFanOut, uniformInit } from './init';
+export { findNonFinite, describeNonFinite } from './non-finite';
+export type { NonFiniteReport } from './non-finite';
