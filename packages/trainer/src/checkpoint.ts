@@ -1,18 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StateDictError, type Module } from '@dyrep/nn';
 import { applyArchitecture, type ArchitectureDescription } from '@dyrep/rep-blocks';
-import { CheckpointError, readCheckpointFile } from './checkpoint-file';
+import { CheckpointError, decodeCheckpoint, readCheckpointFile } from './checkpoint-file';
 import type { StructureEvent } from './metrics-log';
 
 /** Format tag of training checkpoints. */
 export const CHECKPOINT_FORMAT = 'dyrep-checkpoint';
 
+/** Storage name of a run's checkpoint. */
+export const CHECKPOINT_NAME = 'checkpoint/last.ckpt';
+
+/** Progress through an epoch that was interrupted (SIGINT/SIGTERM) after a step, so a resume continues it. */
+export interface PartialEpoch {
+  lossSum: number;
+  seen: number;
+  batches: number;
+  dataSeconds: number;
+  seconds: number;
+}
+
 /** The JSON part of a training checkpoint; the architecture fields are rebuilt on the plain model before loading weights. */
 export interface CheckpointMeta extends ArchitectureDescription {
   format: typeof CHECKPOINT_FORMAT;
   version: 1;
-  /** Next epoch to run. */
+  /** Next epoch to run (the number of finished epochs). */
   epoch: number;
+  /** Set when the checkpoint was written in the middle of epoch `epoch` (after a stop request). */
+  partial?: PartialEpoch;
   step: number;
   /** Free-form run description (model name, options, dataset) given to the trainer. */
   meta: Record<string, unknown>;
@@ -33,11 +47,19 @@ export interface LoadedCheckpoint {
 
 /** Reads and validates a training checkpoint file. */
 export function readCheckpoint(file: string): LoadedCheckpoint {
-  const { meta, tensors } = readCheckpointFile(file);
+  return toTrainingCheckpoint(readCheckpointFile(file), file);
+}
+
+/** Validates checkpoint bytes (e.g. from a `RunStorage`) as a training checkpoint; `source` names them in errors. */
+export function parseCheckpoint(bytes: Uint8Array, source: string): LoadedCheckpoint {
+  return toTrainingCheckpoint(decodeCheckpoint(bytes, source), source);
+}
+
+function toTrainingCheckpoint({ meta, tensors }: { meta: unknown; tensors: Map<string, tf.Tensor> }, source: string): LoadedCheckpoint {
   const m = meta as CheckpointMeta;
   if (!m || m.format !== CHECKPOINT_FORMAT || !Array.isArray(m.structure)) {
     tf.dispose([...tensors.values()]);
-    throw new CheckpointError(`'${file}' is not a dyrep training checkpoint`);
+    throw new CheckpointError(`'${source}' is not a dyrep training checkpoint`);
   }
   const model: Record<string, tf.Tensor> = {};
   const optimizer = new Map<string, tf.Tensor>();

@@ -1,15 +1,15 @@
 // Public API of @dyrep/trainer.
-export { Trainer, NonFiniteLossError } from './trainer';
+export { Trainer, NonFiniteLossError, NonFiniteWeightsError, TrainingStoppedError } from './trainer';
 export type { TrainerOptions, FitResult } from './trainer';
 export { HookManager } from './hook-manager';
 export { SGD } from './optim/sgd';
 export type { SgdOptions } from './optim/sgd';
 export { cosineSchedule, stepSchedule, withWarmup } from './optim/lr-schedule';
 export type { LrSchedule } from './optim/lr-schedule';
-export { writeCheckpointFile, readCheckpointFile, CheckpointError } from './checkpoint-file';
-export { CHECKPOINT_FORMAT, readCheckpoint, restoreModel, loadModelCheckpoint, disposeCheckpoint } from './checkpoint';
-export type { CheckpointMeta, LoadedCheckpoint } from './checkpoint';
-export { MetricsLog } from './metrics-log';
+export { writeCheckpointFile, readCheckpointFile, encodeCheckpoint, decodeCheckpoint, CheckpointError } from './checkpoint-file';
+export { CHECKPOINT_FORMAT, CHECKPOINT_NAME, readCheckpoint, parseCheckpoint, restoreModel, loadModelCheckpoint, disposeCheckpoint } from './checkpoint';
+export type { CheckpointMeta, LoadedCheckpoint, PartialEpoch } from './checkpoint';
+export { MetricsLog, METRICS_NAME } from './metrics-log';
 export type { EpochRecord, StructureEvent } from './metrics-log';
 export { createProgress, silentProgress } from './progress';
 export type { ProgressReporter } from './progress';

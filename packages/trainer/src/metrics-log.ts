@@ -1,5 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { RunStorage } from '@dyrep/core';
 
 /** A structure change as recorded in metrics and summaries. */
 export interface StructureEvent {
@@ -25,29 +24,49 @@ export interface EpochRecord {
   [metric: string]: unknown;
 }
 
-/** Appends epoch records to a JSON-lines file; on resume, records after the resumed epoch are dropped. */
-export class MetricsLog {
-  constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-  }
+/** Storage name of the metrics log in a run. */
+export const METRICS_NAME = 'metrics.jsonl';
 
-  /** Keeps only records with `epoch < nextEpoch` (used when resuming). */
-  truncateTo(nextEpoch: number): void {
-    const kept = this.read().filter((r) => r.epoch < nextEpoch);
-    writeFileSync(this.file, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+/**
+ * Epoch records as JSON lines in a {@link RunStorage} (`metrics.jsonl`). Appends are fsynced; on
+ * resume the records after the resumed epoch are dropped by an atomic rewrite, so a kill at any
+ * moment keeps the history. A torn last line (a kill in the middle of an append) is dropped with a
+ * warning naming the file; a corrupt line elsewhere is an error naming the file and the line.
+ */
+export class MetricsLog {
+  constructor(
+    readonly storage: RunStorage,
+    readonly name = METRICS_NAME,
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {}
+
+  /** Keeps only records with `epoch < nextEpoch` (used when resuming), rewriting the log atomically. */
+  async truncateTo(nextEpoch: number): Promise<void> {
+    const kept = (await this.read()).filter((r) => r.epoch < nextEpoch);
+    await this.storage.write(this.name, new TextEncoder().encode(kept.map((r) => `${JSON.stringify(r)}\n`).join('')));
   }
 
   /** Appends one record. */
-  append(record: EpochRecord): void {
-    appendFileSync(this.file, JSON.stringify(record) + '\n');
+  async append(record: EpochRecord): Promise<void> {
+    await this.storage.append(this.name, `${JSON.stringify(record)}\n`);
   }
 
-  /** All records in the file. */
-  read(): EpochRecord[] {
-    if (!existsSync(this.file)) return [];
-    return readFileSync(this.file, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as EpochRecord);
+  /** All records in the log. */
+  async read(): Promise<EpochRecord[]> {
+    const bytes = await this.storage.read(this.name);
+    if (!bytes) return [];
+    const lines = new TextDecoder().decode(bytes).split('\n');
+    const records: EpochRecord[] = [];
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        records.push(JSON.parse(line) as EpochRecord);
+      } catch {
+        const where = `'${this.storage.locate(this.name)}' line ${i + 1}`;
+        if (i !== lines.length - 1) throw new Error(`${where} is not a JSON record; repair or remove that line`);
+        this.warn(`${where} is torn (a run was stopped while writing it); it is dropped`);
+      }
+    });
+    return records;
   }
 }

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { join } from 'node:path';
-import type { BatchInfo, BatchSource, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, Task, TrainerContext } from '@dyrep/core';
-import { countFlops, countParams, globalRng, type Module } from '@dyrep/nn';
+import { readFile } from 'node:fs/promises';
+import type { BatchInfo, BatchSource, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, RunStorage, Task, TrainerContext } from '@dyrep/core';
+import { directoryStorage } from '@dyrep/core/node';
+import { countFlops, countParams, describeNonFinite, findNonFinite, globalRng, type Module } from '@dyrep/nn';
 import { applyMutationPlan, describeArchitecture } from '@dyrep/rep-blocks';
 import { HookManager } from './hook-manager';
 import { SGD, type SgdOptions } from './optim/sgd';
 import { cosineSchedule, type LrSchedule } from './optim/lr-schedule';
-import { writeCheckpointFile } from './checkpoint-file';
-import { CHECKPOINT_FORMAT, disposeCheckpoint, readCheckpoint, restoreModel, type CheckpointMeta } from './checkpoint';
+import { CheckpointError, encodeCheckpoint } from './checkpoint-file';
+import { CHECKPOINT_FORMAT, CHECKPOINT_NAME, disposeCheckpoint, parseCheckpoint, restoreModel, type CheckpointMeta, type PartialEpoch } from './checkpoint';
 import { MetricsLog, type EpochRecord, type StructureEvent } from './metrics-log';
 import { silentProgress, type ProgressReporter } from './progress';
 
@@ -33,7 +34,9 @@ export interface TrainerOptions<B> {
   plugins?: Plugin[];
   /** Shape of one input example `[H, W, C]`, for FLOPs. */
   inputShape: number[];
-  /** Directory for `checkpoint/last.ckpt` and `metrics.jsonl`; nothing is written without it. */
+  /** Where the run keeps `checkpoint/last.ckpt` and `metrics.jsonl`; nothing is written without it (or `outDir`). */
+  storage?: RunStorage;
+  /** Shorthand for `storage: directoryStorage(outDir)` (from `@dyrep/core/node`). */
   outDir?: string;
   /** Progress display (silent by default). */
   progress?: ProgressReporter;
@@ -51,11 +54,27 @@ export interface FitResult {
   finalMetrics: Logs;
 }
 
-/** A run stopped because the loss became NaN or infinite. */
+/** A run stopped because the loss became NaN or infinite; `kept` says which checkpoint survives, if any. */
 export class NonFiniteLossError extends Error {
-  constructor(readonly epoch: number, readonly step: number, readonly loss: number) {
-    super(`training stopped: the loss is ${loss} at epoch ${epoch + 1}, step ${step}; the last good checkpoint is kept (lower the learning rate?)`);
+  constructor(readonly epoch: number, readonly step: number, readonly loss: number, kept: string) {
+    super(`training stopped: the loss is ${loss} at epoch ${epoch + 1}, step ${step}; ${kept} (lower the learning rate?)`);
     this.name = 'NonFiniteLossError';
+  }
+}
+
+/** A run stopped because weights, BN statistics or optimizer state hold NaN/Infinity (the loss can stay finite, e.g. when ReLU maps NaN to 0). */
+export class NonFiniteWeightsError extends Error {
+  constructor(readonly epoch: number, readonly what: string, kept: string) {
+    super(`training stopped: the model diverged in epoch ${epoch + 1} (${what}); ${kept} (lower the learning rate or the weight decay?)`);
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+/** A run stopped on request ({@link Trainer.requestStop}, e.g. SIGINT) after finishing a step and writing its checkpoint. */
+export class TrainingStoppedError extends Error {
+  constructor(readonly reason: string, readonly epoch: number, readonly step: number, readonly checkpoint: string | undefined) {
+    super(`training stopped by ${reason} at epoch ${epoch + 1}, step ${step}${checkpoint ? `; checkpoint written to '${checkpoint}'` : ''}`);
+    this.name = 'TrainingStoppedError';
   }
 }
 
@@ -70,7 +89,12 @@ export class Trainer<B> {
   private readonly opts: TrainerOptions<B>;
   private readonly schedule: LrSchedule;
   private readonly progress: ProgressReporter;
+  private readonly storage?: RunStorage;
   private readonly metrics?: MetricsLog;
+  /** Finished epochs in the checkpoint last written or resumed from (undefined: none exists). */
+  private checkpointEpoch?: number;
+  private resumedPartial?: PartialEpoch;
+  private stopReason?: string;
   private readonly pending: MutationPlan[] = [];
   private events: StructureEvent[] = [];
   private epochNow = 0;
@@ -86,7 +110,8 @@ export class Trainer<B> {
     const totalSteps = options.epochs * options.train.numBatches;
     this.schedule = typeof options.lr === 'function' ? options.lr : cosineSchedule(options.lr ?? 0.1, totalSteps, options.lrMin ?? 1e-6);
     this.progress = options.progress ?? silentProgress;
-    this.metrics = options.outDir ? new MetricsLog(join(options.outDir, 'metrics.jsonl')) : undefined;
+    this.storage = options.storage ?? (options.outDir ? directoryStorage(options.outDir) : undefined);
+    this.metrics = this.storage ? new MetricsLog(this.storage, undefined, (m) => this.progress.log(m)) : undefined;
     for (const p of options.plugins ?? []) this.hooks.use(p);
     const self = this;
     this.context = {
@@ -123,9 +148,25 @@ export class Trainer<B> {
     return this.hooks.describe();
   }
 
-  /** Path of the checkpoint file, when an output directory is set. */
+  /** Where the checkpoint is (a file path for a directory storage), when the run has storage. */
   get checkpointFile(): string | undefined {
-    return this.opts.outDir ? join(this.opts.outDir, 'checkpoint', 'last.ckpt') : undefined;
+    return this.storage?.locate(CHECKPOINT_NAME);
+  }
+
+  /**
+   * Asks the run to stop: the current step finishes, the checkpoint (with the position inside the
+   * epoch) is written, and {@link Trainer.fit} rejects with a {@link TrainingStoppedError}.
+   * `reason` names the cause in messages (e.g. `SIGINT`).
+   */
+  requestStop(reason = 'request'): void {
+    this.stopReason ??= reason;
+  }
+
+  /** Which checkpoint survives a failure now, for messages. */
+  private keptCheckpoint(): string {
+    if (!this.storage) return 'no checkpoint is written (the run has no output directory)';
+    if (this.checkpointEpoch === undefined) return 'no checkpoint exists (the run diverged before its first epoch ended)';
+    return `the last finite checkpoint is '${this.checkpointFile}' (after epoch ${this.checkpointEpoch})`;
   }
 
   /** Structure changes applied so far. */
@@ -143,17 +184,16 @@ export class Trainer<B> {
       await this.hooks.emit('setup', ctx);
       await this.hooks.emit('onTrainBegin', ctx);
       let carried = await this.applyPendingMutations(this.startEpoch);
-      this.metrics?.truncateTo(this.startEpoch);
+      await this.metrics?.truncateTo(this.startEpoch);
       for (let epoch = this.startEpoch; epoch < epochs; epoch++) {
         this.epochNow = epoch;
-        const t0 = performance.now();
-        await this.hooks.emit('onEpochBegin', ctx, epoch);
+        const partial = this.resumedPartial;
+        this.resumedPartial = undefined;
+        const t0 = performance.now() - (partial?.seconds ?? 0) * 1000;
+        if (!partial) await this.hooks.emit('onEpochBegin', ctx, epoch);
         model.train();
         this.progress.start(epoch, epochs, train.numBatches);
-        let lossSum = 0;
-        let seen = 0;
-        let batches = 0;
-        let dataSeconds = 0;
+        let { lossSum, seen, batches, dataSeconds } = partial ?? { lossSum: 0, seen: 0, batches: 0, dataSeconds: 0 };
         let waitStart = performance.now();
         for await (const batch of train.epoch()) {
           dataSeconds += (performance.now() - waitStart) / 1000;
@@ -163,6 +203,9 @@ export class Trainer<B> {
           seen += n;
           batches++;
           this.progress.update(batches, seen, lossSum / seen);
+          if (this.stopReason && batches < train.numBatches) {
+            await this.stop({ lossSum, seen, batches, dataSeconds, seconds: (performance.now() - t0) / 1000 });
+          }
           waitStart = performance.now();
         }
         const lr = this.schedule(Math.max(0, this.stepNow - 1));
@@ -189,10 +232,12 @@ export class Trainer<B> {
           events: epochEvents,
         };
         history.push(record);
-        this.metrics?.append(record);
+        await this.metrics?.append(record);
         this.progress.stop(formatEpoch(record, epochs, task.primaryMetric));
         this.epochNow = epoch + 1;
-        if (this.checkpointFile) await this.saveCheckpoint(this.checkpointFile);
+        if (this.storage) await this.saveCheckpoint();
+        else this.checkFinite();
+        if (this.stopReason && epoch + 1 < epochs) await this.stop();
       }
       await this.hooks.emit('onTrainEnd', ctx);
     } finally {
@@ -211,7 +256,7 @@ export class Trainer<B> {
       const { value, grads } = tf.variableGrads(() => task.loss(model, batch), params.map(([, v]) => v));
       try {
         const loss = (await value.data())[0];
-        if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, this.stepNow, loss);
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, this.stepNow, loss, this.keptCheckpoint());
         const byPath = new Map<string, tf.Tensor>();
         for (const [path, v] of params) if (grads[v.name]) byPath.set(path, grads[v.name]);
         await this.hooks.emit('onAfterBackward', ctx, this.stepNow, { loss: value, grads: byPath });
@@ -271,15 +316,35 @@ export class Trainer<B> {
     }
   }
 
-  /** Writes the run's full state to `file` atomically and emits `onSaveCheckpoint`. */
-  async saveCheckpoint(file: string): Promise<void> {
+  /** Writes the checkpoint after a stop request and rejects with {@link TrainingStoppedError}. */
+  private async stop(partial?: PartialEpoch): Promise<never> {
+    if (this.storage) await this.saveCheckpoint(partial);
+    this.progress.log(`stopping (${this.stopReason}): step ${this.stepNow} finished${this.storage ? `, checkpoint written to '${this.checkpointFile}'` : ''}`);
+    throw new TrainingStoppedError(this.stopReason!, this.epochNow, this.stepNow, this.checkpointFile);
+  }
+
+  /** Throws {@link NonFiniteWeightsError} when a parameter, BN statistic or optimizer buffer holds NaN/Infinity. */
+  private checkFinite(): void {
+    const bad = findNonFinite([...Object.entries(this.opts.model.stateDict()), ...[...this.optimizer.getState()].map(([k, v]) => [`momentum of ${k}`, v] as const)]);
+    if (bad) throw new NonFiniteWeightsError(this.epochNow - 1, describeNonFinite(bad), this.keptCheckpoint());
+  }
+
+  /**
+   * Writes the run's full state to its storage (`checkpoint/last.ckpt`, atomically) and emits
+   * `onSaveCheckpoint`. Refuses non-finite state ({@link NonFiniteWeightsError}), so the previous,
+   * finite checkpoint is kept. `partial` marks a checkpoint taken inside an epoch.
+   */
+  async saveCheckpoint(partial?: PartialEpoch): Promise<void> {
     const { model } = this.opts;
+    if (!this.storage) throw new Error('saveCheckpoint: the trainer has no storage (set `storage` or `outDir`)');
+    this.checkFinite();
     const plugins: Record<string, unknown> = {};
     for (const p of this.hooks.list()) if (p.state) plugins[p.id] = p.state.save();
     const meta: CheckpointMeta = {
       format: CHECKPOINT_FORMAT,
       version: 1,
       epoch: this.epochNow,
+      ...(partial ? { partial } : {}),
       step: this.stepNow,
       ...describeArchitecture(model),
       meta: this.opts.meta ?? {},
@@ -291,21 +356,31 @@ export class Trainer<B> {
     const tensors = new Map<string, tf.Tensor>();
     for (const [k, v] of Object.entries(model.stateDict())) tensors.set(`model/${k}`, v);
     for (const [k, v] of this.optimizer.getState()) tensors.set(`optim/${k}`, v);
-    writeCheckpointFile(file, meta, tensors);
+    await this.storage.write(CHECKPOINT_NAME, encodeCheckpoint(meta, tensors));
+    this.checkpointEpoch = this.epochNow;
     await this.hooks.emit('onSaveCheckpoint', this.context, { epoch: this.epochNow, step: this.stepNow, plugins });
   }
 
   /**
-   * Restores a run from a checkpoint: rebuilds the model's rep-block structure, loads weights,
-   * buffers, optimizer state, RNG, data position and plugin states, then emits `onLoadCheckpoint`.
-   * The model must be the plain network the checkpoint was trained from; any difference is
-   * reported path by path.
+   * Restores a run from a checkpoint — `file`, or the run's own in its storage: rebuilds the
+   * model's rep-block structure, loads weights, buffers, optimizer state, RNG, data position
+   * (also inside an interrupted epoch) and plugin states, then emits `onLoadCheckpoint`. The model
+   * must be the plain network the checkpoint was trained from; any difference is reported path by path.
    */
-  async resume(file: string): Promise<CheckpointInfo> {
-    const ckpt = readCheckpoint(file);
+  async resume(file?: string): Promise<CheckpointInfo> {
+    const source = file ?? this.checkpointFile;
+    if (!source) throw new Error('resume: no checkpoint file given and the trainer has no storage');
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = file ? await readFile(file) : await this.storage!.read(CHECKPOINT_NAME);
+    } catch (e) {
+      throw new CheckpointError(`cannot read checkpoint '${source}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!bytes) throw new CheckpointError(`cannot read checkpoint '${source}': ENOENT`);
+    const ckpt = parseCheckpoint(bytes, source);
     try {
       const m = ckpt.meta;
-      restoreModel(this.opts.model, ckpt, `checkpoint '${file}'`);
+      restoreModel(this.opts.model, ckpt, `checkpoint '${source}'`);
       this.optimizer.loadState(ckpt.optimizer);
       globalRng().setState(m.rng);
       if (m.loader !== null && this.opts.train.setState) this.opts.train.setState(m.loader as never);
@@ -313,6 +388,8 @@ export class Trainer<B> {
         if (p.state && m.plugins[p.id] !== undefined) p.state.load(m.plugins[p.id]);
       }
       this.epochNow = this.startEpoch = m.epoch;
+      this.resumedPartial = m.partial;
+      this.checkpointEpoch = m.epoch;
       this.stepNow = m.step;
       this.events = [...m.events];
       const info: CheckpointInfo = { epoch: m.epoch, step: m.step, plugins: m.plugins };
