@@ -1,8 +1,7 @@
 import onnxProto from 'onnx-proto';
-import { writeFile } from 'node:fs/promises';
 import type { Module } from '@dyrep/nn';
 import { resolveExport, type ExportMetadata, type ExportOptions } from './export-options';
-import { writeAtomically } from './internal/atomic-write';
+import { ONNX_PRODUCER, writeOnnxExport } from './internal/replace-export';
 import { GraphView } from './internal/graph-view';
 import { ONNX_OPSET, lowerToOnnxGraph } from './internal/lower-onnx';
 import { traceGraph } from './trace-graph';
@@ -33,7 +32,7 @@ export function toOnnxBytes(model: Module, options: ExportOptions = {}): { bytes
   const proto = onnx.ModelProto.create({
     irVersion: 7,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
-    producerName: '@dyrep/exporter',
+    producerName: ONNX_PRODUCER,
     producerVersion: EXPORTER_VERSION,
     docString: `DyRep deployed model (${metadata.architecture})`,
     graph,
@@ -44,10 +43,10 @@ export function toOnnxBytes(model: Module, options: ExportOptions = {}): { bytes
 
 /**
  * Exports `model` to an ONNX file (see {@link toOnnxBytes}), written atomically; an existing file is
- * refused unless `overwrite`.
+ * refused unless `overwrite`, and even then only an ONNX file this exporter made is replaced.
  */
 export async function exportOnnx(model: Module, file: string, options: ExportOptions = {}): Promise<OnnxExportResult> {
   const { bytes, metadata, nodes } = toOnnxBytes(model, options);
-  const path = await writeAtomically(file, options.overwrite ?? false, 'exportOnnx', (tmp) => writeFile(tmp, bytes));
+  const path = await writeOnnxExport(file, options.overwrite ?? false, bytes);
   return { file: path, metadata, nodes, bytes: bytes.byteLength };
 }

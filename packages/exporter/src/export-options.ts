@@ -1,4 +1,4 @@
-import type { Module } from '@dyrep/nn';
+import { describeNonFinite, findNonFinite, type Module } from '@dyrep/nn';
 import { inferInputShape } from './internal/input-shape';
 import { EXPORTER_VERSION } from './version';
 
@@ -46,8 +46,10 @@ export interface ResolvedExport {
   metadata: ExportMetadata;
 }
 
-/** Validates options and builds the metadata of an export of `model`. */
+/** Validates options and builds the metadata of an export of `model`; a model with NaN/Infinity weights (a diverged run) is refused. */
 export function resolveExport(model: Module, options: ExportOptions, layout: 'NHWC' | 'NCHW', fn: string): ResolvedExport {
+  const nonFinite = findNonFinite(Object.entries(model.stateDict()));
+  if (nonFinite) throw new Error(`${fn}: the model has ${describeNonFinite(nonFinite)}, so its outputs would be NaN; refusing to export a diverged model`);
   const shape = inferInputShape(model, options.inputSize ? [2, ...options.inputSize] : undefined, 2);
   if (!shape) throw new Error(`${fn}: cannot infer the input size of this model; pass inputSize [H, W, C]`);
   const channels = shape[3];

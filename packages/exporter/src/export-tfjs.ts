@@ -1,7 +1,7 @@
 import type { Module } from '@dyrep/nn';
 import { resolveExport, type ExportMetadata, type ExportOptions } from './export-options';
 import { fileSystemHandler } from './file-system-handler';
-import { writeAtomically } from './internal/atomic-write';
+import { writeTfjsExport } from './internal/replace-export';
 import { GraphView } from './internal/graph-view';
 import { lowerToLayersModel } from './internal/lower-keras';
 import { traceGraph } from './trace-graph';
@@ -20,7 +20,8 @@ export interface TfjsExportResult {
  * plus weight shards, loadable with `tf.loadLayersModel` (in Node via {@link fileSystemHandler}).
  * The model takes NHWC float32 input in [0, 1]; the normalisation is its first layer; the metadata
  * is in `userDefinedMetadata.dyrep`. The directory is written atomically and an existing one is
- * refused unless `overwrite`. Requires `@tensorflow/tfjs-layers` at run time.
+ * refused unless `overwrite`, and even then only a previous export (marked by a `.dyrep-export`
+ * file) is replaced, never another directory. Requires `@tensorflow/tfjs-layers` at run time.
  */
 export async function exportTfjs(model: Module, dir: string, options: ExportOptions = {}): Promise<TfjsExportResult> {
   const { traceShape, metadata } = resolveExport(model, options, 'NHWC', 'exportTfjs');
@@ -28,7 +29,7 @@ export async function exportTfjs(model: Module, dir: string, options: ExportOpti
   const layers = lowerToLayersModel(view, metadata.inputSize, metadata.normalization, 'dyrep');
   try {
     layers.setUserDefinedMetadata({ dyrep: metadata });
-    const path = await writeAtomically(dir, options.overwrite ?? false, 'exportTfjs', async (tmp) => {
+    const path = await writeTfjsExport(dir, options.overwrite ?? false, async (tmp) => {
       await layers.save(fileSystemHandler(tmp));
     });
     return { dir: path, metadata, layers: layers.layers.length };

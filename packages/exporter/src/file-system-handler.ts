@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { ensureDirectory, writeFileAtomic } from '@dyrep/core/node';
 import { isAbsolute, join, normalize } from 'node:path';
 
 /** Options of {@link fileSystemHandler}. */
@@ -26,13 +27,13 @@ export function fileSystemHandler(dir: string, options: FileSystemHandlerOptions
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error('fileSystemHandler: binary model topologies are not supported');
-      await mkdir(dir, { recursive: true });
+      await ensureDirectory(dir);
       const data = artifacts.weightData ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData)) : new Uint8Array(0);
       const count = Math.max(1, Math.ceil(data.byteLength / shardBytes));
       const paths: string[] = [];
       for (let i = 0; i < count; i++) {
         const name = `group1-shard${i + 1}of${count}.bin`;
-        await writeFile(join(dir, name), data.subarray(i * shardBytes, Math.min(data.byteLength, (i + 1) * shardBytes)));
+        await writeFileAtomic(join(dir, name), data.subarray(i * shardBytes, Math.min(data.byteLength, (i + 1) * shardBytes)));
         paths.push(name);
       }
       const modelJson: tf.io.ModelJSON = {
@@ -47,7 +48,7 @@ export function fileSystemHandler(dir: string, options: FileSystemHandlerOptions
       if (artifacts.modelInitializer != null) modelJson.modelInitializer = artifacts.modelInitializer;
       if (artifacts.initializerSignature != null) modelJson.initializerSignature = artifacts.initializerSignature;
       if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
-      await writeFile(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      await writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
 

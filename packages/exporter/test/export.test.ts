@@ -59,12 +59,43 @@ describe('export', function () {
       await exportTfjs(deployed, target, { overwrite: true });
       expect(existsSync(join(target, 'marker')), 'replaced with overwrite').to.equal(false);
       expect((await readdir(dir)).filter((f) => f.startsWith('.')), 'no temporary leftovers').to.deep.equal([]);
+      expect(await readdir(target)).to.include('.dyrep-export');
+
+      // overwrite replaces only a previous export of ours: never a foreign directory or file
+      const foreign = join(dir, 'photos');
+      await mkdir(join(foreign, 'album'), { recursive: true });
+      await writeFile(join(foreign, 'album', 'a.jpg'), 'x');
+      let foreignErr: Error | null = null;
+      await exportTfjs(deployed, foreign, { overwrite: true }).catch((e: Error) => (foreignErr = e));
+      expect(foreignErr!.message).to.equal(`exportTfjs: '${foreign}' is not a previous export of ours (it has no .dyrep-export marker file), so it is left alone; remove it yourself or choose another path`);
+      await exportOnnx(deployed, foreign, { overwrite: true }).catch((e: Error) => (foreignErr = e));
+      expect(foreignErr!.message).to.contain("is not a previous export of ours (it is not a file)");
+      expect(existsSync(join(foreign, 'album', 'a.jpg')), 'foreign directory untouched').to.equal(true);
+      const notes = join(dir, 'notes.onnx');
+      await writeFile(notes, 'my notes');
+      await exportOnnx(deployed, notes, { overwrite: true }).catch((e: Error) => (foreignErr = e));
+      expect(foreignErr!.message).to.contain('(it is not an ONNX model)');
+      expect(await readFile(notes, 'utf8')).to.equal('my notes');
+
+      // issue #13 case 3: a diverged model exported to an ONNX file that gave NaN logits
+      const weight = deployed.stateDict()['fc.weight'] as tf.Variable;
+      const saved = weight.clone();
+      weight.assign(tf.fill(weight.shape, NaN));
+      let nanErr: Error | null = null;
+      await exportOnnx(deployed, join(dir, 'nan.onnx')).catch((e: Error) => (nanErr = e));
+      expect(nanErr!.message).to.match(/^exportOnnx: the model has \d[\d,]* non-finite values in 1 tensor \(first: fc\.weight\), so its outputs would be NaN; refusing to export a diverged model$/);
+      await exportTfjs(deployed, join(dir, 'nan-tfjs')).catch((e: Error) => (nanErr = e));
+      expect(nanErr!.message).to.match(/^exportTfjs: the model has/);
+      expect(existsSync(join(dir, 'nan.onnx')) || existsSync(join(dir, 'nan-tfjs'))).to.equal(false);
+      weight.assign(saved);
+      saved.dispose();
 
       const file = join(dir, 'm.onnx');
       await exportOnnx(deployed, file, { normalization: NORM, classNames: ['a', 'b', 'c', 'd'] });
       let onnxErr: Error | null = null;
       await exportOnnx(deployed, file).catch((e: Error) => (onnxErr = e));
       expect(onnxErr!.message).to.match(/exists already/);
+      await exportOnnx(deployed, file, { normalization: NORM, classNames: ['a', 'b', 'c', 'd'], overwrite: true });
       const decoded = onnxProto.onnx.ModelProto.decode(await readFile(file));
       expect(Number(decoded.opsetImport[0].version)).to.be.at.least(13);
       const props = Object.fromEntries(decoded.metadataProps.map((p) => [p.key, p.value]));

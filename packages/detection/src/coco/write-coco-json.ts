@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '@dyrep/core/node';
 
 /** Options of {@link writeCocoJson}. */
 export interface WriteCocoJsonOptions {
@@ -9,9 +7,9 @@ export interface WriteCocoJsonOptions {
 }
 
 /**
- * Writes COCO JSON (ground truth or detections) atomically: to a temporary file in the same
- * directory, flushed to disk, then renamed over `path`, so readers never see a half-written file.
- * Creates the directory if needed. Non-finite numbers are rejected instead of being written as null.
+ * Writes COCO JSON (ground truth or detections) with `writeFileAtomic` of `@dyrep/core/node`, so
+ * readers never see a half-written file and a failed write keeps the previous one. Creates the
+ * directory if needed. Non-finite numbers are rejected instead of being written as null.
  */
 export async function writeCocoJson(path: string, value: unknown, options: WriteCocoJsonOptions = {}): Promise<void> {
   const text = JSON.stringify(
@@ -24,20 +22,5 @@ export async function writeCocoJson(path: string, value: unknown, options: Write
     },
     options.indent,
   );
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(text + '\n', 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, `${text}\n`);
 }
