@@ -81,7 +81,7 @@ describe('the dyrep command', function () {
     const m = meta as { structure: { path: string; branches: string[] }[] };
     m.structure[0].branches = m.structure[0].branches.filter((b) => b !== '1x1');
     const broken = join(dir, 'broken.ckpt');
-    writeCheckpointFile(broken, m, tensors);
+    await writeCheckpointFile(broken, m, tensors);
     const r = await dyrep(['export', '--checkpoint', broken, '--format', 'tfjs', '--out', join(dir, 'broken-export')]);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/^dyrep: checkpoint '.*broken.ckpt' does not match the model: unexpected '.*\.1x1\./m);

@@ -5,7 +5,7 @@ import type { TrainSummary } from './training-run';
 import { trainInChild } from './train-in-child';
 import { loadCheckpointModel } from './checkpoint-model';
 import { medianLatencyMs } from './latency';
-import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
+import { writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
 import { describeTraining } from '../report/train-summary';
 import { benchTable } from '../report/bench-table';
@@ -51,8 +51,8 @@ export async function runBench(config: TrainConfig, options: BenchOptions): Prom
   }
   const json = join(config.out, 'bench.json');
   const report = join(config.out, 'report.html');
-  writeJsonAtomic(json, { config, entries });
-  writeFileAtomic(report, renderReport({
+  await writeJsonAtomic(json, { config, entries });
+  await writeFileAtomic(report, renderReport({
     title: `dyrep bench: ${config.model} (width ${config.width}) on ${config.dataset}`,
     description: `${entries.length} policies, ${config.epochs} epochs each; ${describeTraining(config, entries[0]?.summary.backend ?? '')}`,
     table: benchTable(entries),

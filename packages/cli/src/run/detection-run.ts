@@ -8,7 +8,7 @@ import { fuseModel, listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
 import { Trainer, cosineSchedule, createProgress, withWarmup, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
 import { ConfigError } from '../config/load-config';
-import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
+import { writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
 import { detectionSummaryRows } from '../report/detection-summary';
 
@@ -109,8 +109,8 @@ export async function runDetectionTraining(o: DetectionRunOptions): Promise<Dete
       groundTruth: join(root, 'val', 'annotations.json'),
       detections: dtFile,
     };
-    writeJsonAtomic(join(o.out, 'summary.json'), summary);
-    writeFileAtomic(join(o.out, 'report.html'), renderReport({
+    await writeJsonAtomic(join(o.out, 'summary.json'), summary);
+    await writeFileAtomic(join(o.out, 'report.html'), renderReport({
       title: `dyrep detect train: CenterNet, resnet18 (width ${o.width}) · ${o.policy}`,
       description: `${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, seed ${o.seed}, ${trainDs.images.length} training / ${valDs.images.length} validation images; backend ${backend.backend}.`,
       table: { header: ['', o.policy], rows: detectionSummaryRows(summary) },

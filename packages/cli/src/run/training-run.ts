@@ -13,7 +13,7 @@ import type { TrainConfig } from '../config/schema';
 import { ConfigError } from '../config/load-config';
 import { buildPlugins } from './build-plugins';
 import { prepareData, testLoader, trainLoader, type PreparedData } from './prepare-data';
-import { writeFileAtomic, writeJsonAtomic } from './fs-utils';
+import { directoryStorage, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
 import { describeTraining, trainSummaryRows } from '../report/train-summary';
 
@@ -104,7 +104,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
     }
     const fit = await trainer.fit();
     const finalMetrics = fit.finalMetrics.top1 !== undefined ? fit.finalMetrics : await task.evaluate(model.eval(), testLoader(data, config).epoch());
-    const history = new MetricsLog(join(out, 'metrics.jsonl')).read();
+    const history = await new MetricsLog(directoryStorage(out)).read();
     const deployed = deploy(model, { inputShape: [1, ...data.inputShape] });
     try {
       const exports = await exportModel(deployed, config, data, out);
@@ -128,8 +128,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
         history,
         exports,
       };
-      writeJsonAtomic(join(out, 'summary.json'), summary);
-      writeFileAtomic(join(out, 'report.html'), renderReport({
+      await writeJsonAtomic(join(out, 'summary.json'), summary);
+      await writeFileAtomic(join(out, 'report.html'), renderReport({
         title: `dyrep train: ${config.model} (width ${config.width}) · ${config.policy} · ${config.dataset}`,
         description: `${config.epochs} epochs, ${describeTraining(config, backend.backend)}`,
         table: { header: ['', config.policy], rows: trainSummaryRows(summary) },
