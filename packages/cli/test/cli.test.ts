@@ -24,7 +24,7 @@ function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 const lastJson = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
 
 describe('the dyrep command', function () {
-  this.timeout(300000);
+  this.timeout(600000); // each run is seconds alone, minutes on a shared 2-core machine
   useBackend('wasm');
   let dir: string;
   before(() => {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { MemoryRunStorage, type Plugin } from '@dyrep/core';
-import { MetricsLog, NonFiniteLossError, NonFiniteWeightsError, Trainer, classificationTask, readCheckpointFile, type Task, type ClassificationBatch } from '@dyrep/trainer';
+import { MemoryRunStorage, type Plugin, type Task } from '@dyrep/core';
+import { MetricsLog, NonFiniteLossError, NonFiniteWeightsError, Trainer, classificationTask, readCheckpointFile, type ClassificationBatch } from '@dyrep/trainer';
 import { useBackend } from '@dyrep/test-utils';
 import { tinySetup } from './helpers';
 
