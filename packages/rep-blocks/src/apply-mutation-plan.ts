@@ -3,6 +3,7 @@ import type { BatchInfo, GrowOp, MutationPlan, MutationResult } from '@dyrep/cor
 import { BatchNorm2d, Conv2d, Identity, Sequential, countFlops, countParams, type Module } from '@dyrep/nn';
 import { growAt } from './grow';
 import { isRepBlock, type RepBlock } from './rep-block';
+import { normalizeMutationPlan } from './normalize-mutation-plan';
 
 /** Options of {@link applyMutationPlan}. */
 export interface ApplyMutationOptions {
@@ -13,13 +14,16 @@ export interface ApplyMutationOptions {
 }
 
 /**
- * Applies a mutation plan to `model` in place, function-preservingly in eval mode: grows first
+ * Applies a mutation plan to `model` in place, function-preservingly in eval mode, after
+ * {@link normalizeMutationPlan} has validated it (nothing changes when it is invalid) and dropped
+ * the ops the plan itself makes moot; the result's `plan` is the plan applied. Grows first
  * (each conv becomes a rep-block via `growAt`, optionally recalibrating the new BNs on the conv's
  * real inputs before `kxk` takes the difference), then cuts (branches folded into `kxk`; a block
  * left with `kxk` alone becomes a plain conv with bias). Replaced variables are disposed. Returns
  * which parameter/buffer paths appeared and vanished, with the parameter and FLOP counts after.
  */
-export async function applyMutationPlan(model: Module, plan: MutationPlan, options: ApplyMutationOptions): Promise<MutationResult> {
+export async function applyMutationPlan(model: Module, proposed: MutationPlan, options: ApplyMutationOptions): Promise<MutationResult> {
+  const { plan } = normalizeMutationPlan(model, proposed);
   const before = variableIds(model);
   for (const op of plan.ops) if (op.type === 'grow') await grow(model, op, plan.recalibrateBnBatches ?? 0, options);
   for (const op of plan.ops) {

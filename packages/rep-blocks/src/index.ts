@@ -26,4 +26,6 @@ export { padKernelToKxk } from './transforms/pad-to-kxk';
 export { identityKernel } from './transforms/identity-kernel';
 export type { FusedKernel, BnStatistics } from './transforms/fused-kernel';
 export { applyMutationPlan, followingBatchNormPath } from './apply-mutation-plan';
+export { normalizeMutationPlan, MutationPlanError } from './normalize-mutation-plan';
+export type { NormalizedPlan, DroppedOp } from './normalize-mutation-plan';
 export type { ApplyMutationOptions } from './apply-mutation-plan';

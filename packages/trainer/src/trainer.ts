@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { BatchInfo, BatchSource, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, RunStorage, Task, TrainerContext } from '@dyrep/core';
 import { directoryStorage } from '@dyrep/core/node';
 import { countFlops, countParams, describeNonFinite, findNonFinite, globalRng, type Module } from '@dyrep/nn';
-import { applyMutationPlan, describeArchitecture } from '@dyrep/rep-blocks';
+import { applyMutationPlan, describeArchitecture, normalizeMutationPlan } from '@dyrep/rep-blocks';
 import { HookManager } from './hook-manager';
 import { SGD, type SgdOptions } from './optim/sgd';
 import { cosineSchedule, type LrSchedule } from './optim/lr-schedule';
@@ -278,13 +278,16 @@ export class Trainer<B> {
     while (this.pending.length) {
       const plan = this.pending.shift()!;
       if (!plan.ops.length) continue;
+      for (const { op, reason } of normalizeMutationPlan(this.opts.model, plan).dropped) {
+        this.progress.log(`epoch ${epoch + 1}: ${op.type} ${op.path} [${op.branches.join(', ')}] from '${plan.source}' skipped: ${reason}`);
+      }
       await this.hooks.emit('onBeforeMutate', this.context, plan);
       const result: MutationResult = await applyMutationPlan(this.opts.model, plan, {
         inputShape: this.opts.inputShape,
         recalibrationBatches: () => this.trainingBatches(plan.recalibrateBnBatches ?? 0),
       });
       this.optimizer.onStructureChange(result);
-      for (const op of plan.ops) {
+      for (const op of result.plan.ops) {
         const event: StructureEvent = { epoch, type: op.type, path: op.path, branches: [...op.branches] };
         out.push(event);
         this.events.push(event);
