@@ -84,6 +84,22 @@ function checkIndex(header: Header, corrupt: (why: string) => CheckpointError): 
  * validated before any tensor is made; the caller owns the returned tensors.
  */
 export function decodeCheckpoint(bytes: Uint8Array, source: string): { meta: unknown; tensors: Map<string, tf.Tensor> } {
+  const { header, payload } = validateCheckpoint(bytes, source);
+  const tensors = new Map<string, tf.Tensor>();
+  for (const e of header.tensors) {
+    const copy = new Float32Array(e.length / 4);
+    Buffer.from(copy.buffer).set(payload.subarray(e.offset, e.offset + e.length));
+    tensors.set(e.key, tf.tensor(copy, e.shape, 'float32'));
+  }
+  return { meta: header.meta, tensors };
+}
+
+/** The metadata of checkpoint bytes after every check of {@link decodeCheckpoint}, without making tensors (no backend needed). */
+export function decodeCheckpointMeta(bytes: Uint8Array, source: string): unknown {
+  return validateCheckpoint(bytes, source).header.meta;
+}
+
+function validateCheckpoint(bytes: Uint8Array, source: string): { header: Header; payload: Buffer } {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const corrupt = (why: string) => new CheckpointError(`checkpoint '${source}' is corrupt: ${why}`);
   if (buf.length >= 8 && buf.subarray(0, 8).equals(OLD_MAGIC)) {
@@ -106,13 +122,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): { meta: unk
     throw new CheckpointError(`checkpoint '${source}' is truncated: payload has ${payload.length} of ${header.payloadBytes} bytes`);
   }
   if (crc32(payload) !== header.payloadCrc32) throw corrupt('payload checksum mismatch');
-  const tensors = new Map<string, tf.Tensor>();
-  for (const e of header.tensors) {
-    const copy = new Float32Array(e.length / 4);
-    Buffer.from(copy.buffer).set(payload.subarray(e.offset, e.offset + e.length));
-    tensors.set(e.key, tf.tensor(copy, e.shape, 'float32'));
-  }
-  return { meta: header.meta, tensors };
+  return { header, payload };
 }
 
 /** Reads a file written by {@link writeCheckpointFile}; the caller owns the returned tensors. */

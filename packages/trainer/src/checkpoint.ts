@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StateDictError, type Module } from '@dyrep/nn';
 import { applyArchitecture, type ArchitectureDescription } from '@dyrep/rep-blocks';
-import { CheckpointError, decodeCheckpoint, readCheckpointFile } from './checkpoint-file';
+import { readFileSync } from 'node:fs';
+import { CheckpointError, decodeCheckpoint, decodeCheckpointMeta, readCheckpointFile } from './checkpoint-file';
 import type { StructureEvent } from './metrics-log';
 
 /** Format tag of training checkpoints. */
@@ -48,6 +49,19 @@ export interface LoadedCheckpoint {
 /** Reads and validates a training checkpoint file. */
 export function readCheckpoint(file: string): LoadedCheckpoint {
   return toTrainingCheckpoint(readCheckpointFile(file), file);
+}
+
+/** The metadata of a training checkpoint file, fully validated, without loading its tensors (no backend needed). */
+export function readCheckpointMeta(file: string): CheckpointMeta {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new CheckpointError(`cannot read checkpoint '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const m = decodeCheckpointMeta(bytes, file) as CheckpointMeta;
+  if (!m || m.format !== CHECKPOINT_FORMAT || !Array.isArray(m.structure)) throw new CheckpointError(`'${file}' is not a dyrep training checkpoint`);
+  return m;
 }
 
 /** Validates checkpoint bytes (e.g. from a `RunStorage`) as a training checkpoint; `source` names them in errors. */
