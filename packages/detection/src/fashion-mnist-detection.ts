@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pngjs from 'pngjs';
-import { FASHION_MNIST_CLASSES, loadFashionMnist, resizeBilinear, Rng, type Dataset } from '@dyrep/data';
+import { FASHION_MNIST_CLASSES, loadFashionMnist, mixSeeds, resizeBilinear, Rng, type Dataset } from '@dyrep/data';
 import { writeCocoJson } from './coco/write-coco-json';
 import type { CocoAnnotationJson, CocoGroundTruthJson, CocoImageJson } from './coco/types';
 import { boxIou } from './coco/internal/box-iou';
@@ -33,6 +33,12 @@ export interface FashionMnistDetectionOptions {
   maxOverlap?: number;
   /** Resampled pixels at or below this value (0..255) are background: not drawn, not in the box (default 8). */
   inkThreshold?: number;
+  /**
+   * `gray` (default): white items max-blended on black single-channel canvases. `rgb`: each canvas
+   * gets a random coloured, textured background and each item a random tint, alpha-blended with its
+   * own intensity as opacity; files are 8-bit RGB PNGs. Boxes and classes are those of `gray` with the same seed.
+   */
+  color?: 'gray' | 'rgb';
   /** Fashion-MNIST directory (default: the usual lookup of `@dyrep/data`). */
   dataDir?: string;
   /** An already-loaded Fashion-MNIST split to draw items from (skips loading). */
@@ -54,8 +60,8 @@ export interface FashionMnistDetectionResult {
 }
 
 /**
- * Builds a COCO-format detection set from real Fashion-MNIST items: each grayscale canvas (default
- * 96×96, black) receives 1–6 items (or none, for `emptyFraction` of canvases), each resized by a
+ * Builds a COCO-format detection set from real Fashion-MNIST items: each canvas (default 96×96;
+ * black grayscale, or with `color: 'rgb'` a random coloured texture with tinted items) receives 1–6 items (or none, for `emptyFraction` of canvases), each resized by a
  * random scale and pasted at a random position fully inside the canvas, max-blended so that
  * overlapping items stay visible. Every box is the tight box of the item's drawn pixels (value
  * above `inkThreshold`), in COCO `[x, y, w, h]` pixel-edge units; categories are the ten
@@ -72,6 +78,9 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
   const maxOverlap = options.maxOverlap ?? 0.5;
   const ink = options.inkThreshold ?? 8;
   const interpolation = options.interpolation ?? 'bilinear';
+  const color = options.color ?? 'gray';
+  if (color !== 'gray' && color !== 'rgb') throw new Error(`generateFashionMnistDetection: color must be 'gray' or 'rgb', got ${String(color)}`);
+  const channels = color === 'rgb' ? 3 : 1;
   if (!Number.isInteger(count) || count < 1) throw new Error(`generateFashionMnistDetection: count must be a positive integer, got ${count}`);
   if (!Number.isInteger(canvas) || canvas < 8) throw new Error(`generateFashionMnistDetection: canvas must be an integer ≥ 8, got ${canvas}`);
   if (!(Number.isInteger(minObjects) && Number.isInteger(maxObjects) && minObjects >= 1 && maxObjects >= minObjects)) {
@@ -84,6 +93,8 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
   const [ih, iw, ic] = source.imageShape;
   if (ic !== 1) throw new Error(`generateFashionMnistDetection: expected single-channel items, got ${ic} channels`);
   const rng = new Rng(options.seed ?? 0);
+  /** Backgrounds and tints have their own stream, so `rgb` places exactly the boxes `gray` does. */
+  const paint = new Rng(mixSeeds(options.seed ?? 0, 0x726762));
   const imageDir = join(options.outDir, 'images');
   await mkdir(imageDir, { recursive: true });
 
@@ -91,7 +102,7 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
   const annotations: CocoAnnotationJson[] = [];
   let emptyImages = 0;
   for (let id = 1; id <= count; id++) {
-    const pixels = new Uint8Array(canvas * canvas);
+    const pixels = color === 'rgb' ? texturedBackground(canvas, paint) : new Uint8Array(canvas * canvas);
     const empty = rng.nextFloat() < emptyFraction;
     const objects = empty ? 0 : minObjects + rng.nextInt(maxObjects - minObjects + 1);
     if (objects === 0) emptyImages++;
@@ -118,11 +129,15 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
         if (iou <= maxOverlap) break;
       }
       const { x, y } = best!;
-      for (let r = 0; r < side; r++) {
-        for (let c = 0; c < side; c++) {
-          const v = drawn[r * side + c];
-          const at = (y + r) * canvas + (x + c);
-          if (v > pixels[at]) pixels[at] = v;
+      if (color === 'rgb') {
+        paintTinted(pixels, canvas, drawn, side, x, y, randomTint(paint));
+      } else {
+        for (let r = 0; r < side; r++) {
+          for (let c = 0; c < side; c++) {
+            const v = drawn[r * side + c];
+            const at = (y + r) * canvas + (x + c);
+            if (v > pixels[at]) pixels[at] = v;
+          }
         }
       }
       const bbox: [number, number, number, number] = [x + tight[0], y + tight[1], tight[2], tight[3]];
@@ -131,8 +146,8 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
     }
     const fileName = `${String(id).padStart(6, '0')}.png`;
     const png = pngjs.PNG.sync.write({ width: canvas, height: canvas, data: Buffer.from(pixels.buffer) } as unknown as pngjs.PNG, {
-      colorType: 0,
-      inputColorType: 0,
+      colorType: channels === 3 ? 2 : 0,
+      inputColorType: channels === 3 ? 2 : 0,
       inputHasAlpha: false,
     });
     await writeFile(join(imageDir, fileName), png);
@@ -144,7 +159,7 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
       description: 'Fashion-MNIST items pasted on canvases (dyrep-ts generateFashionMnistDetection)',
       split: options.split ?? 'train',
       seed: options.seed ?? 0,
-      canvas, minObjects, maxObjects, scaleRange: [minScale, maxScale], emptyFraction, interpolation, maxOverlap, inkThreshold: ink,
+      canvas, color, minObjects, maxObjects, scaleRange: [minScale, maxScale], emptyFraction, interpolation, maxOverlap, inkThreshold: ink,
     },
     images,
     annotations,
@@ -171,4 +186,50 @@ function tightBox(patch: Uint8Array, side: number): [number, number, number, num
     }
   }
   return x1 < 0 ? null : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+}
+
+/**
+ * An RGB canvas background, uint8 `[side, side, 3]`: a random base colour plus a random texture —
+ * flat, a linear gradient, sinusoidal stripes at a random angle, or a checkerboard — and ±12 of
+ * per-pixel noise, kept below 200 so that tinted items stay distinguishable.
+ */
+function texturedBackground(side: number, rng: Rng): Uint8Array {
+  const out = new Uint8Array(side * side * 3);
+  const base = [0, 1, 2].map(() => 20 + rng.nextFloat() * 140);
+  const accent = [0, 1, 2].map(() => rng.nextFloat() * 60 - 30);
+  const kind = rng.nextInt(4);
+  const angle = rng.nextFloat() * Math.PI;
+  const period = 6 + rng.nextFloat() * 26;
+  const [ux, uy] = [Math.cos(angle), Math.sin(angle)];
+  for (let yy = 0; yy < side; yy++) {
+    for (let xx = 0; xx < side; xx++) {
+      const t = (xx * ux + yy * uy) / side;
+      const pattern = kind === 0 ? 0 : kind === 1 ? 2 * t - 1 : kind === 2 ? Math.sin((2 * Math.PI * (xx * ux + yy * uy)) / period) : (Math.floor(xx / (period / 2)) + Math.floor(yy / (period / 2))) % 2 ? 1 : -1;
+      for (let ch = 0; ch < 3; ch++) {
+        const v = base[ch] + accent[ch] * pattern + (rng.nextFloat() - 0.5) * 24;
+        out[(yy * side + xx) * 3 + ch] = Math.round(Math.min(199, Math.max(0, v)));
+      }
+    }
+  }
+  return out;
+}
+
+/** A random bright tint (RGB 0..255, at least one channel ≥ 200). */
+function randomTint(rng: Rng): [number, number, number] {
+  const tint = [0, 1, 2].map(() => 40 + rng.nextFloat() * 215) as [number, number, number];
+  tint[rng.nextInt(3)] = 200 + rng.nextFloat() * 55;
+  return tint;
+}
+
+/** Alpha-blends an item (`drawn`, intensity = opacity, 0 = not drawn) tinted `tint` onto an RGB canvas at `(x, y)`. */
+function paintTinted(pixels: Uint8Array, canvas: number, drawn: Uint8Array, side: number, x: number, y: number, tint: readonly number[]): void {
+  for (let r = 0; r < side; r++) {
+    for (let c = 0; c < side; c++) {
+      const v = drawn[r * side + c];
+      if (!v) continue;
+      const a = v / 255;
+      const at = ((y + r) * canvas + (x + c)) * 3;
+      for (let ch = 0; ch < 3; ch++) pixels[at + ch] = Math.round(pixels[at + ch] * (1 - a) + tint[ch] * a);
+    }
+  }
 }

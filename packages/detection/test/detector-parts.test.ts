@@ -16,27 +16,46 @@ function disposeBatch(b: DetectionBatch): void {
 describe('detector parts', () => {
   useBackend('wasm');
 
-  it('upsampleNearest matches resizeNearestNeighbor, and its gradient is the block sum (batch > 1)', () => {
-    const rng = new Rng(0);
-    const [n, h, c] = [2, 3, 5];
-    const xs = rng.normalArray(n * h * h * c);
-    const dys = rng.normalArray(n * 4 * h * h * c);
-    const x = tf.tensor4d(xs, [n, h, h, c]);
-    const dy = tf.tensor4d(dys, [n, 2 * h, 2 * h, c]);
-    const a = upsampleNearest(x, [2 * h, 2 * h]);
-    const b = tf.image.resizeNearestNeighbor(x, [2 * h, 2 * h]);
-    expect(Array.from(a.dataSync())).to.deep.equal(Array.from(b.dataSync()));
-    const cropped = upsampleNearest(x, [2 * h - 1, 2 * h]);
-    expect(cropped.shape).to.deep.equal([n, 2 * h - 1, 2 * h, c]);
-    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(upsampleNearest(t as tf.Tensor4D, [2 * h, 2 * h]), dy)))(x).dataSync();
-    const ref = new Float32Array(n * h * h * c);
-    for (let bi = 0; bi < n; bi++)
-      for (let i = 0; i < 2 * h; i++)
-        for (let j = 0; j < 2 * h; j++)
-          for (let k = 0; k < c; k++) ref[((bi * h + (i >> 1)) * h + (j >> 1)) * c + k] += dys[((bi * 2 * h + i) * 2 * h + j) * c + k];
-    ref.forEach((v, i) => expect(g[i]).to.be.closeTo(v, 1e-5));
-    tf.dispose([x, dy, a, b, cropped]);
-  });
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`upsampleNearest (${backend}): value and gradient equal a brute-force repeat-and-crop over random shapes, batch > 1`, async () => {
+      const previous = tf.getBackend();
+      await tf.setBackend(backend);
+      try {
+        const rng = new Rng(7);
+        for (let trial = 0; trial < 6; trial++) {
+          const [n, h, w, c] = [1 + rng.int(3), 1 + rng.int(5), 1 + rng.int(5), 1 + rng.int(4)];
+          const [H, W] = [h * (1 + rng.int(3)) - (trial % 2), w * (1 + rng.int(3))].map((v, i) => Math.max(v, [h, w][i])) as [number, number];
+          const fy = Math.ceil(H / h);
+          const fx = Math.ceil(W / w);
+          const xs = rng.normalArray(n * h * w * c);
+          const dys = rng.normalArray(n * H * W * c);
+          const x = tf.tensor4d(xs, [n, h, w, c]);
+          const dy = tf.tensor4d(dys, [n, H, W, c]);
+          const before = tf.memory().numTensors;
+          const y = upsampleNearest(x, [H, W]);
+          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(upsampleNearest(t as tf.Tensor4D, [H, W]), dy)))(x);
+          expect(tf.memory().numTensors - before, 'only y and g are new').to.equal(2);
+          expect(y.shape).to.deep.equal([n, H, W, c]);
+          const yv = y.dataSync();
+          const ref = new Float32Array(n * h * w * c);
+          for (let b = 0; b < n; b++)
+            for (let i = 0; i < H; i++)
+              for (let j = 0; j < W; j++)
+                for (let k = 0; k < c; k++) {
+                  const src = ((b * h + Math.floor(i / fy)) * w + Math.floor(j / fx)) * c + k;
+                  const dst = ((b * H + i) * W + j) * c + k;
+                  expect(yv[dst]).to.equal(xs[src]);
+                  ref[src] += dys[dst];
+                }
+          const gv = g.dataSync();
+          ref.forEach((v, i) => expect(gv[i]).to.be.closeTo(v, 1e-5));
+          tf.dispose([x, dy, y, g]);
+        }
+      } finally {
+        await tf.setBackend(previous);
+      }
+    });
+  }
 
   it('CenterNet: backbone/neck/head tree, stride-4 output, no dead classifier parameters, no leaks', async () => {
     manualSeed(0);

@@ -79,4 +79,41 @@ describe('generateFashionMnistDetection', () => {
     expect(boxes).to.equal(res.annotations);
     expect(overlapping).to.be.greaterThan(5);
   });
+
+  it('rgb mode: the same boxes as gray, tinted items on coloured, textured backgrounds', async () => {
+    const opts = { count: 16, canvas: 64, seed: 4, source };
+    const gray = await generateFashionMnistDetection({ ...opts, outDir: join(root, 'g') });
+    const rgb = await generateFashionMnistDetection({ ...opts, color: 'rgb', outDir: join(root, 'rgb') });
+    const [g, c] = await Promise.all([gray, rgb].map(async (r) => JSON.parse(await readFile(r.annotationFile, 'utf8'))));
+    expect(c.annotations).to.deep.equal(g.annotations);
+    expect(c.images).to.deep.equal(g.images);
+    const grayDs = await openCocoDataset({ annotationFile: gray.annotationFile, imageDir: gray.imageDir, channels: 1 });
+    const rgbDs = await openCocoDataset({ annotationFile: rgb.annotationFile, imageDir: rgb.imageDir, channels: 3, boxTolerance: 0 });
+    const textures = new Set<string>();
+    for (let i = 0; i < rgbDs.length; i++) {
+      const [gs, cs] = [await grayDs.load(i), await rgbDs.load(i)];
+      expect(cs.shape).to.deep.equal([64, 64, 3]);
+      let colourful = 0;
+      const bg: number[] = [];
+      for (let p = 0; p < 64 * 64; p++) {
+        const [r, gg, b] = [cs.image[3 * p], cs.image[3 * p + 1], cs.image[3 * p + 2]];
+        if (Math.max(r, gg, b) - Math.min(r, gg, b) > 20) colourful++;
+        if (gs.image[p] === 0) {
+          expect(Math.max(r, gg, b), 'background stays below 200').to.be.below(200);
+          bg.push(r + gg + b);
+        }
+      }
+      expect(colourful, 'not grey').to.be.greaterThan(64 * 64 * 0.2);
+      const mean = bg.reduce((a, v) => a + v, 0) / bg.length;
+      expect(Math.sqrt(bg.reduce((a, v) => a + (v - mean) ** 2, 0) / bg.length), 'background varies').to.be.greaterThan(3);
+      textures.add(mean.toFixed(0));
+      // Where an item is fully opaque it shows its tint, which has a channel ≥ 200.
+      const boxes = [...Array(gs.labels.length).keys()].map((j) => Array.from(gs.boxes.subarray(4 * j, 4 * j + 4)));
+      const covering = (p: number) => boxes.filter(([x, y, w, h]) => p % 64 >= x && p % 64 < x + w && Math.floor(p / 64) >= y && Math.floor(p / 64) < y + h).length;
+      for (let p = 0; p < 64 * 64; p++) {
+        if (gs.image[p] === 255 && covering(p) === 1) expect(Math.max(cs.image[3 * p], cs.image[3 * p + 1], cs.image[3 * p + 2])).to.be.at.least(199);
+      }
+    }
+    expect(textures.size, 'backgrounds differ between canvases').to.be.greaterThan(8);
+  });
 });

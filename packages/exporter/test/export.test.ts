@@ -169,6 +169,51 @@ describe('export', function () {
     }
   });
 
+  it('lowers nearest upsampling (whole factors, then crops) to ONNX Resize and Keras UpSampling2D', async function () {
+    /** A conv, then repeat-by-(fy, fx) with ResizeNearestNeighbor and a crop back to (oh, ow), then a conv. */
+    class Upsample extends Module {
+      constructor(private readonly f: [number, number], private readonly crop: [number, number]) {
+        super();
+      }
+      override forward(x: tf.Tensor): tf.Tensor {
+        const [n, h, w, c] = x.shape;
+        const y = tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [h * this.f[0], w * this.f[1]]);
+        return this.crop[0] || this.crop[1] ? tf.slice(y, [0, 0, 0, 0], [n, h * this.f[0] - this.crop[0], w * this.f[1] - this.crop[1], c]) : y;
+      }
+    }
+    const rng = new Rng(5);
+    for (const [f, crop, size] of [[[2, 2], [0, 0], [5, 7]], [[3, 2], [1, 0], [4, 3]], [[1, 4], [0, 3], [6, 2]]] as [[number, number], [number, number], [number, number]][]) {
+      const m = new Sequential({
+        conv1: new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, bias: true }),
+        up: new Upsample(f, crop),
+        conv2: new Conv2d({ inChannels: 4, outChannels: 2, kernelSize: 3, padding: 1, bias: true }),
+      });
+      m.eval();
+      const x01 = tf.tensor(rng.uniformArray(2 * size[0] * size[1] * 3, 0, 1), [2, size[0], size[1], 3]);
+      const ref = tf.tidy(() => m.forward(normalize(x01)));
+      try {
+        expect(ref.shape.slice(1, 3)).to.deep.equal([size[0] * f[0] - crop[0], size[1] * f[1] - crop[1]]);
+        const target = join(dir, `up${f.join('x')}`);
+        await exportTfjs(m, target, { inputSize: [size[0], size[1], 3], normalization: NORM });
+        const loaded = await tfl.loadLayersModel(fileSystemHandler(target));
+        expect(loaded.layers.some((l) => l.getClassName() === 'UpSampling2D'), 'UpSampling2D layer').to.equal(true);
+        const yt = loaded.predict(x01) as tf.Tensor;
+        expect(compareOutputs(ref, yt).maxRelDiff, `tfjs ${f} crop ${crop}`).to.be.at.most(1e-5);
+        loaded.dispose();
+        const { bytes } = toOnnxBytes(m, { inputSize: [size[0], size[1], 3], normalization: NORM });
+        const ops = onnxProto.onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
+        expect(ops, 'ONNX Resize').to.include('Resize');
+        const nchw = await runOnnx(bytes, x01);
+        const yo = tf.transpose(nchw, [0, 2, 3, 1]);
+        expect(compareOutputs(ref, yo).maxRelDiff, `onnx ${f} crop ${crop}`).to.be.at.most(1e-5);
+        tf.dispose([yt, yo, nchw]);
+      } finally {
+        tf.dispose([x01, ref]);
+        m.dispose();
+      }
+    }
+  });
+
   it('fileSystemHandler round-trips a LayersModel across several weight shards', async function () {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 64, inputShape: [32] }), tfl.layers.dense({ units: 3 })] });
     await mkdir(join(dir, 's'));

@@ -4,7 +4,7 @@ export type { TrainerOptions, FitResult } from './trainer';
 export { HookManager } from './hook-manager';
 export { SGD } from './optim/sgd';
 export type { SgdOptions } from './optim/sgd';
-export { cosineSchedule, stepSchedule, withWarmup } from './optim/lr-schedule';
+export { cosineSchedule, stepSchedule, warmupCosineSchedule, withWarmup } from './optim/lr-schedule';
 export type { LrSchedule } from './optim/lr-schedule';
 export { writeCheckpointFile, readCheckpointFile, encodeCheckpoint, decodeCheckpoint, decodeCheckpointMeta, CheckpointError } from './checkpoint-file';
 export { CHECKPOINT_FORMAT, CHECKPOINT_NAME, readCheckpoint, readCheckpointMeta, parseCheckpoint, restoreModel, loadModelCheckpoint, disposeCheckpoint } from './checkpoint';

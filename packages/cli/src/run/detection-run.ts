@@ -6,7 +6,7 @@ import { createPolicy } from '@dyrep/evolution';
 import { countParams, manualSeed } from '@dyrep/nn';
 import { fuseModel, listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
-import { Trainer, cosineSchedule, createProgress, withWarmup, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
+import { Trainer, createProgress, warmupCosineSchedule, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
 import { ConfigError } from '../config/load-config';
 import { writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
@@ -78,7 +78,8 @@ export async function runDetectionTraining(o: DetectionRunOptions): Promise<Dete
   const trainer = new Trainer({
     model, task, train, validation: val, epochs: o.epochs, plugins, progress, outDir: o.out,
     inputShape: [o.canvas, o.canvas, 1],
-    lr: withWarmup(cosineSchedule(o.lr, steps, 1e-4), Math.min(2, o.epochs) * train.numBatches),
+    // Two warm-up epochs, at most half the run, ramping to the base rate; then cosine to 1e-4.
+    lr: warmupCosineSchedule(o.lr, steps, Math.min(2 * train.numBatches, Math.floor(steps / 2)), Math.min(1e-4, o.lr)),
     meta: { task: 'detection', options: o },
   });
   try {

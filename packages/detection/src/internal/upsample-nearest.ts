@@ -2,21 +2,28 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Nearest-neighbour upsampling of NHWC `x` to `[height, width]`: every pixel is repeated
- * `f = ⌈height / h⌉` times down and `⌈width / w⌉` across, then the result is cropped to the target
- * size (for 2× this is exactly `tf.image.resizeNearestNeighbor`). Built from reshapes and
- * broadcasting adds of rank ≤ 4, whose gradients are correct on every backend (tfjs-backend-cpu
- * 4.22's `ResizeNearestNeighborGrad` is wrong for batches larger than one).
+ * `f = ⌈height / h⌉` times down and `⌈width / w⌉` across (one `ResizeNearestNeighbor` kernel, which
+ * the exporter lowers to ONNX `Resize` and Keras `UpSampling2D`), then the result is cropped to the
+ * target size when it is not an exact multiple (a `Slice`). The gradient is the block sum, written
+ * with reshapes and sums of rank ≤ 3: tfjs-backend-cpu 4.22's `ResizeNearestNeighborGrad` is wrong
+ * for batches larger than one, so the kernel's own gradient is never used.
  */
 export function upsampleNearest(x: tf.Tensor4D, [height, width]: readonly [number, number]): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   if (height === h && width === w) return tf.clone(x);
   const fy = Math.ceil(height / h);
   const fx = Math.ceil(width / w);
+  const repeat = tf.customGrad((t) => {
+    const value = tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [h * fy, w * fx]);
+    const gradFunc = (dy: tf.Tensor) =>
+      tf.tidy(() => {
+        const rows = tf.sum(tf.reshape(dy, [n * h, fy, w * fx * c]), 1);
+        return tf.reshape(tf.sum(tf.reshape(rows, [n * h * w, fx, c]), 1), [n, h, w, c]);
+      });
+    return { value, gradFunc };
+  });
   return tf.tidy(() => {
-    let y: tf.Tensor = x;
-    if (fx > 1) y = tf.reshape(tf.add(tf.reshape(y, [n * h, w, 1, c]), tf.zeros([1, 1, fx, 1])), [n, h, w * fx, c]);
-    if (fy > 1) y = tf.reshape(tf.add(tf.reshape(y, [n, h, 1, w * fx * c]), tf.zeros([1, 1, fy, 1])), [n, h * fy, w * fx, c]);
-    if (h * fy !== height || w * fx !== width) y = tf.slice(y, [0, 0, 0, 0], [n, height, width, c]);
-    return y as tf.Tensor4D;
+    const y = repeat(x) as tf.Tensor4D;
+    return h * fy === height && w * fx === width ? y : tf.slice(y, [0, 0, 0, 0], [n, height, width, c]);
   });
 }

@@ -154,3 +154,16 @@ export function windowPad(pad: unknown, dimRoundingMode: unknown): WindowPad | n
 export function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
+
+/**
+ * The integer `[fy, fx]` factors of a `ResizeNearestNeighbor` node that repeats every pixel (output
+ * an exact multiple of the input, no corner alignment, no half-pixel centres) — the only resize that
+ * ONNX `Resize` (nearest, asymmetric, floor) and Keras `UpSampling2D` express exactly.
+ */
+export function upsampleFactors(view: GraphView, node: GraphNode): [number, number] {
+  const [, h, w] = view.value(node.inputs.images).shape;
+  const [, oh, ow] = view.value(node.outputs[0]).shape;
+  if (node.attrs.alignCorners || node.attrs.halfPixelCenters) throw view.unsupported(node, 'corner-aligned or half-pixel-centred resizing');
+  if (oh % h !== 0 || ow % w !== 0) throw view.unsupported(node, `resizing ${h}×${w} to ${oh}×${ow} (only whole-number upsampling factors)`);
+  return [oh / h, ow / w];
+}

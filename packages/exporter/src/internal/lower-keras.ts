@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { GraphNode } from '../trace-graph';
-import { GraphView, normAxis, pairAttr, windowPad } from './graph-view';
+import { GraphView, normAxis, pairAttr, upsampleFactors, windowPad } from './graph-view';
 import { isIdentityNormalization, type Normalization } from '../export-options';
 
 type Sym = tfl.SymbolicTensor;
@@ -240,11 +240,25 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
           }
           break;
         }
+        case 'ResizeNearestNeighbor': {
+          const size = upsampleFactors(view, node);
+          set(out, apply(tfl.layers.upSampling2d({ size, interpolation: 'nearest', name: uniqueName(m, 'upsample') }), get(node.inputs.images, node)));
+          break;
+        }
         case 'SplitV':
         case 'Slice': {
-          // Channel slices of an NHWC tensor as 1×1 convs with 0/1 selection kernels (exact).
+          // Channel slices of an NHWC tensor as 1×1 convs with 0/1 selection kernels (exact); spatial crops as Cropping2D.
           const inShape = view.value(node.inputs.x).shape;
           const rank = inShape.length;
+          if (node.kernel === 'Slice' && rank === 4) {
+            const begin = ([] as number[]).concat(node.attrs.begin as number | number[]);
+            const keepsBatchAndChannels = [0, 3].every((i) => (begin[i] ?? 0) === 0 && outShape[i] === inShape[i]);
+            if (keepsBatchAndChannels && (outShape[1] !== inShape[1] || outShape[2] !== inShape[2])) {
+              const cropping: [[number, number], [number, number]] = [1, 2].map((i) => [begin[i] ?? 0, inShape[i] - (begin[i] ?? 0) - outShape[i]]) as never;
+              set(out, apply(tfl.layers.cropping2D({ cropping, name: uniqueName(m, 'crop') }), get(node.inputs.x, node)));
+              break;
+            }
+          }
           const cin = inShape[rank - 1];
           let ranges: [number, number][];
           if (node.kernel === 'SplitV') {

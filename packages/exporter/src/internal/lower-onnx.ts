@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { GraphNode } from '../trace-graph';
-import { GraphView, normAxis, pairAttr, windowPad } from './graph-view';
+import { GraphView, normAxis, pairAttr, upsampleFactors, windowPad } from './graph-view';
 import { isIdentityNormalization, type Normalization } from '../export-options';
 
 const { onnx } = onnxProto;
@@ -235,6 +235,13 @@ export function lowerToOnnxGraph(view: GraphView, inputSize: [number, number, nu
         const sizes = node.outputs.map((id) => view.value(id).shape[axis]);
         const outs = g.node('Split', [get(node.inputs.x, node), g.int64s('split', sizes)], m, { axis: onnxAxis(axis, rank) }, node.outputs.map(() => g.fresh('split')));
         node.outputs.forEach((id, i) => set(id, outs[i]));
+        break;
+      }
+      case 'ResizeNearestNeighbor': {
+        const [fy, fx] = upsampleFactors(view, node);
+        const scales = g.floats('scales', new Float32Array([1, 1, fy, fx]), [4]);
+        const attrs = { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+        set(out, g.node('Resize', [get(node.inputs.images, node), '', scales], m, attrs)[0]);
         break;
       }
       case 'Slice': {

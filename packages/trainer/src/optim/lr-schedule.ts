@@ -31,3 +31,17 @@ export function withWarmup(schedule: LrSchedule, warmupSteps: number, start = 0)
     return target * (start + ((1 - start) * step) / warmupSteps);
   };
 }
+
+/**
+ * Linear warm-up from 0 to `base` over `warmupSteps`, then cosine decay from `base` to `floor` over
+ * the remaining `totalSteps − warmupSteps` steps (constant afterwards). Unlike wrapping
+ * {@link cosineSchedule} in {@link withWarmup}, the ramp always ends at `base`, however short the run.
+ */
+export function warmupCosineSchedule(base: number, totalSteps: number, warmupSteps: number, floor = 0): LrSchedule {
+  checkPositive('totalSteps', totalSteps);
+  if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0 && warmupSteps <= totalSteps)) {
+    throw new Error(`warmupSteps must be an integer in [0, totalSteps = ${totalSteps}], got ${warmupSteps}`);
+  }
+  const decay = cosineSchedule(base, Math.max(1, totalSteps - warmupSteps), floor);
+  return withWarmup((step) => decay(step - warmupSteps), warmupSteps);
+}
