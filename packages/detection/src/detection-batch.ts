@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CocoGroundTruth } from './coco/types';
+import type { Letterbox } from './letterbox';
 
 /**
  * A detection batch as {@link DetectionLoader} yields it and {@link detectionTask} consumes it.
@@ -21,6 +22,8 @@ export interface DetectionBatch {
   imageIds: number[];
   /** Per image, `[sx, sy]` original pixels per input pixel: decoded boxes times this are in the original image. */
   scales: [number, number][];
+  /** Per image, how it was letterboxed into the input (`boxesToOriginal` maps detections back). */
+  letterboxes: Letterbox[];
   /** The ground truth the images come from (shared by every batch of a loader). */
   groundTruth: CocoGroundTruth;
   /** COCO category id of each class index. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, resizeBilinear, Rng } from '@dyrep/data';
+import { mixSeeds, Rng } from '@dyrep/data';
 import type { CocoDataset } from './coco/coco-dataset';
+import { boxesToInput, letterbox, letterboxPixels, type Letterbox } from './letterbox';
 import { encodeCenterNetTargets } from './center-net-targets';
 import type { DetectionBatch } from './detection-batch';
 
@@ -16,8 +17,14 @@ export interface DetectionLoaderOptions {
   seed?: number;
   /** Drop a final incomplete batch (default false). */
   dropLast?: boolean;
-  /** Network input `[H, W]`; images of another size are resized bilinearly and their boxes scaled. Default: the first image's size. */
+  /** Network input `[H, W]`; every image is letterboxed into it (aspect kept, top-left, zero padding) and its boxes scaled. Default: the first image's size. */
   inputSize?: readonly [number, number];
+  /** Decoded images kept in memory, least recently used dropped first (default 512). */
+  cacheImages?: number;
+  /** Batches decoded ahead while the consumer works on the current one (default 2). */
+  prefetch?: number;
+  /** Decode every image up front and keep all of them (the memory grows with the dataset); default false. */
+  eager?: boolean;
   /** Random horizontal flips with probability 0.5 (default false). */
   hflip?: boolean;
   /** Per-channel normalisation applied after scaling to [0, 1]: `(x − mean) / std`. */
@@ -35,17 +42,20 @@ export interface DetectionLoaderState {
 }
 
 interface Item {
+  /** Position in the dataset (`dataset.load(index)`). */
+  index: number;
   imageId: number;
-  pixels: Float32Array;
+  /** Non-crowd boxes in input pixels. */
   boxes: Float32Array;
   labels: Int32Array;
-  scale: [number, number];
+  letterbox: Letterbox;
 }
 
 /**
  * Batches of a COCO detection dataset for the trainer (`BatchSource<DetectionBatch>`): images are
- * decoded once, kept in memory, resized to the input size, and turned into {@link DetectionBatch}es
- * with CenterNet targets; crowd boxes get no target. The order is a seeded shuffle per epoch
+ * decoded when a batch needs them (a few batches ahead, `prefetch`), kept in a bounded
+ * least-recently-used cache (`cacheImages`), letterboxed into the input size, and turned into
+ * {@link DetectionBatch}es with CenterNet targets; crowd boxes get no target. The order is a seeded shuffle per epoch
  * (`mixSeeds(seed, epoch)`), so runs are reproducible and `getState`/`setState` resume mid-epoch.
  */
 export class DetectionLoader {
@@ -61,6 +71,8 @@ export class DetectionLoader {
   readonly numClasses: number;
   private readonly items: Item[];
   private readonly opts: DetectionLoaderOptions;
+  private readonly cache = new Map<number, Promise<Float32Array>>();
+  private readonly cacheLimit: number;
   private readonly dataset: CocoDataset;
   private epochIndex = 0;
   private resumeBatch = 0;
@@ -79,6 +91,28 @@ export class DetectionLoader {
     this.outputSize = [Math.ceil(inputSize[0] / options.stride), Math.ceil(inputSize[1] / options.stride)];
     this.channels = channels;
     this.numClasses = dataset.categories.length;
+    this.cacheLimit = options.eager ? Infinity : options.cacheImages ?? 512;
+    if (!(this.cacheLimit >= 1)) throw new Error(`DetectionLoader: cacheImages must be at least 1, got ${options.cacheImages}`);
+  }
+
+  /** Decoded, letterboxed pixels of item `i` (from the cache, or read now). */
+  pixels(i: number): Promise<Float32Array> {
+    const item = this.items[i];
+    let entry = this.cache.get(i);
+    if (entry) {
+      this.cache.delete(i); // re-insert: Map order is recency order
+    } else {
+      entry = this.dataset.load(item.index).then((s) => letterboxPixels(s.image, s.shape[2], item.letterbox));
+      entry.catch(() => this.cache.delete(i));
+    }
+    this.cache.set(i, entry);
+    while (this.cache.size > this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
+    return entry;
+  }
+
+  /** Images decoded and held right now (at most `cacheImages`). */
+  get cachedImages(): number {
+    return this.cache.size;
   }
 
   /** Number of images per epoch. */
@@ -115,8 +149,20 @@ export class DetectionLoader {
     try {
       const order = Int32Array.from(this.items, (_, i) => i);
       if (this.opts.shuffle) new Rng(mixSeeds(seed, epoch)).shuffle(order);
+      const ahead = Math.max(0, this.opts.prefetch ?? 2);
+      const pending: Promise<Float32Array[]>[] = [];
+      const request = (b: number) => {
+        const from = b * this.batchSize;
+        const size = Math.min(this.batchSize, this.items.length - from);
+        const p = Promise.all(Array.from({ length: size }, (_, i) => this.pixels(order[from + i])));
+        p.catch(() => undefined); // awaited (and thrown) in order below
+        pending.push(p);
+      };
+      let next = this.resumeBatch;
       for (let b = this.resumeBatch; b < this.numBatches; b++) {
-        const batch = this.makeBatch(order, b, new Rng(mixSeeds(mixSeeds(seed, epoch), b + 1)));
+        while (next < this.numBatches && next <= b + ahead) request(next++);
+        const pixels = await pending.shift()!;
+        const batch = this.makeBatch(order, b, pixels, new Rng(mixSeeds(mixSeeds(seed, epoch), b + 1)));
         this.resumeBatch = b + 1;
         yield batch;
       }
@@ -127,7 +173,7 @@ export class DetectionLoader {
     }
   }
 
-  private makeBatch(order: Int32Array, b: number, rng: Rng): DetectionBatch {
+  private makeBatch(order: Int32Array, b: number, pixels: Float32Array[], rng: Rng): DetectionBatch {
     const [H, W] = this.inputSize;
     const [h, w] = this.outputSize;
     const c = this.channels;
@@ -140,6 +186,7 @@ export class DetectionLoader {
     const mask = new Float32Array(size * h * w);
     const imageIds: number[] = [];
     const scales: [number, number][] = [];
+    const letterboxes: Letterbox[] = [];
     const norm = this.opts.normalize;
     for (let i = 0; i < size; i++) {
       const item = this.items[order[from + i]];
@@ -148,9 +195,9 @@ export class DetectionLoader {
       if (flip) {
         for (let yy = 0; yy < H; yy++)
           for (let xx = 0; xx < W; xx++)
-            for (let ch = 0; ch < c; ch++) x[o + (yy * W + xx) * c + ch] = item.pixels[(yy * W + (W - 1 - xx)) * c + ch];
+            for (let ch = 0; ch < c; ch++) x[o + (yy * W + xx) * c + ch] = pixels[i][(yy * W + (W - 1 - xx)) * c + ch];
       } else {
-        x.set(item.pixels, o);
+        x.set(pixels[i], o);
       }
       if (norm) {
         for (let p = 0; p < H * W * c; p++) x[o + p] = (x[o + p] - norm.mean[p % c]) / norm.std[p % c];
@@ -162,7 +209,8 @@ export class DetectionLoader {
       reg.set(t.regression, i * h * w * 4);
       mask.set(t.mask, i * h * w);
       imageIds.push(item.imageId);
-      scales.push(item.scale);
+      scales.push([1 / item.letterbox.scale, 1 / item.letterbox.scale]);
+      letterboxes.push(item.letterbox);
     }
     return {
       x: tf.tensor4d(x, [size, H, W, c]),
@@ -172,6 +220,7 @@ export class DetectionLoader {
       size,
       imageIds,
       scales,
+      letterboxes,
       groundTruth: this.dataset.groundTruth,
       categoryIds: this.dataset.categories.map((cat) => cat.id),
     };
@@ -179,30 +228,26 @@ export class DetectionLoader {
 }
 
 /**
- * Reads every image of `dataset` (opened with `openCocoDataset`, any channel count) into memory and
- * returns a {@link DetectionLoader} over it. Boxes are rescaled with the images; crowd boxes are left
- * out of the targets (COCO evaluation still sees them through the ground truth).
+ * A {@link DetectionLoader} over `dataset` (opened with `openCocoDataset`, any channel count). Only
+ * the first image is decoded here (for the default input size and the channel count); boxes are
+ * letterboxed with their images; crowd boxes are left out of the targets (COCO evaluation still
+ * sees them through the ground truth). With `eager`, every image is decoded now and kept.
  */
 export async function createDetectionLoader(dataset: CocoDataset, options: DetectionLoaderOptions): Promise<DetectionLoader> {
   const n = Math.min(dataset.length, options.limit ?? Infinity);
   if (n < 1) throw new Error('createDetectionLoader: the dataset has no images');
-  let inputSize = options.inputSize;
-  let channels = 0;
+  const first = await dataset.load(0);
+  const inputSize = options.inputSize ?? [first.shape[0], first.shape[1]];
+  const channels = first.shape[2];
   const items: Item[] = [];
   for (let i = 0; i < n; i++) {
-    const s = await dataset.load(i);
-    const [ih, iw, c] = s.shape;
-    inputSize ??= [ih, iw];
-    channels ||= c;
-    const [H, W] = inputSize;
-    const pixels = ih === H && iw === W ? Float32Array.from(s.image) : resizeBilinear(s.image, s.shape, H, W);
-    for (let p = 0; p < pixels.length; p++) pixels[p] /= 255;
-    const sx = iw / W;
-    const sy = ih / H;
+    const s = dataset.annotations(i);
+    const lb = letterbox([s.height, s.width], inputSize);
     const keep = [...s.iscrowd.keys()].filter((j) => !s.iscrowd[j]);
-    const boxes = new Float32Array(keep.length * 4);
-    keep.forEach((j, m) => boxes.set([s.boxes[4 * j] / sx, s.boxes[4 * j + 1] / sy, s.boxes[4 * j + 2] / sx, s.boxes[4 * j + 3] / sy], 4 * m));
-    items.push({ imageId: s.imageId, pixels, boxes, labels: Int32Array.from(keep, (j) => s.labels[j]), scale: [sx, sy] });
+    const boxes = boxesToInput(keep.flatMap((j) => Array.from(s.boxes.subarray(4 * j, 4 * j + 4))), lb);
+    items.push({ index: i, imageId: s.imageId, boxes, labels: Int32Array.from(keep, (j) => s.labels[j]), letterbox: lb });
   }
-  return new DetectionLoader(dataset, items, inputSize!, channels, options);
+  const loader = new DetectionLoader(dataset, items, inputSize, channels, options);
+  if (options.eager) for (let i = 0; i < n; i++) await loader.pixels(i);
+  return loader;
 }

@@ -5,6 +5,7 @@ import { centerNetLoss, type CenterNetLossWeights } from './center-net-loss';
 import { decodeCenterNet } from './decode-center-net';
 import type { DetectionBatch } from './detection-batch';
 import { evaluateCoco } from './coco/evaluate-coco';
+import { boxesToOriginal } from './letterbox';
 import type { CocoDetection, CocoGroundTruth } from './coco/types';
 
 /** Options of {@link detectionTask}. */
@@ -74,22 +75,9 @@ export function detectionTask(options: DetectionTaskOptions): DetectionTask {
         const loss = lossOf(output, b);
         lossSum += (await loss.data())[0] * b.size;
         n += b.size;
-        const [, H, W] = b.x.shape;
-        const decoded = decodeCenterNet(output, { numClasses, stride, topK: options.topK, scoreThreshold: options.scoreThreshold, inputSize: [H, W] });
+        detections.push(...detectionsOfOutput(output, b, options));
+        imageIds.push(...b.imageIds);
         tf.dispose([output, loss]);
-        decoded.forEach((d, i) => {
-          const [sx, sy] = b.scales[i];
-          imageIds.push(b.imageIds[i]);
-          for (let j = 0; j < d.scores.length; j++) {
-            const bb = d.boxes.subarray(4 * j, 4 * j + 4);
-            detections.push({
-              image_id: b.imageIds[i],
-              category_id: b.categoryIds[d.labels[j]],
-              bbox: [bb[0] * sx, bb[1] * sy, bb[2] * sx, bb[3] * sy],
-              score: d.scores[j],
-            });
-          }
-        });
         groundTruth = b.groundTruth;
       } finally {
         tf.dispose([b.x, b.heatmap, b.regression, b.regMask]);
@@ -115,4 +103,23 @@ export function detectionTask(options: DetectionTaskOptions): DetectionTask {
       };
     },
   };
+}
+
+/**
+ * COCO detections of the raw detector output `[N, h, w, K + 4]` of batch `b`, in original image
+ * pixels: {@link decodeCenterNet} at the input size, then each image's letterbox undone
+ * (`boxesToOriginal`: divide by the scale, clip to the image). The task, `dyrep detect eval --model`
+ * and anything scoring an exported detector use this one decode.
+ */
+export function detectionsOfOutput(output: tf.Tensor4D, b: DetectionBatch, options: Pick<DetectionTaskOptions, 'numClasses' | 'stride' | 'topK' | 'scoreThreshold'>): CocoDetection[] {
+  const [, H, W] = b.x.shape;
+  const decoded = decodeCenterNet(output, { numClasses: options.numClasses, stride: options.stride, topK: options.topK, scoreThreshold: options.scoreThreshold, inputSize: [H, W] });
+  const out: CocoDetection[] = [];
+  decoded.forEach((d, i) => {
+    const boxes = boxesToOriginal(d.boxes, b.letterboxes[i]);
+    for (let j = 0; j < d.scores.length; j++) {
+      out.push({ image_id: b.imageIds[i], category_id: b.categoryIds[d.labels[j]], bbox: Array.from(boxes.subarray(4 * j, 4 * j + 4)) as CocoDetection['bbox'], score: d.scores[j] });
+    }
+  });
+  return out;
 }

@@ -26,7 +26,7 @@ export type {
   CocoImageJson,
 } from './coco/types';
 export { openCocoDataset } from './coco/coco-dataset';
-export type { CocoDataset, CocoSample, OpenCocoDatasetOptions } from './coco/coco-dataset';
+export type { CocoDataset, CocoImageAnnotations, CocoSample, OpenCocoDatasetOptions } from './coco/coco-dataset';
 export { decodeImage } from './coco/decode-image';
 export type { DecodedImage, ImageChannels } from './coco/decode-image';
 export { writeCocoJson } from './coco/write-coco-json';
@@ -46,7 +46,9 @@ export type { DecodeOptions, ImageDetections } from './decode-center-net';
 export type { DetectionBatch } from './detection-batch';
 export { DetectionLoader, createDetectionLoader } from './detection-loader';
 export type { DetectionLoaderOptions, DetectionLoaderState } from './detection-loader';
-export { detectionTask, DETECTION_METRICS } from './detection-task';
+export { detectionTask, detectionsOfOutput, DETECTION_METRICS } from './detection-task';
+export { letterbox, boxesToInput, boxesToOriginal, letterboxPixels } from './letterbox';
+export type { Letterbox } from './letterbox';
 export type { DetectionTask, DetectionTaskOptions, DetectionResults, DetectOutput } from './detection-task';
 export { generateFashionMnistDetection } from './fashion-mnist-detection';
 export type { FashionMnistDetectionOptions, FashionMnistDetectionResult } from './fashion-mnist-detection';

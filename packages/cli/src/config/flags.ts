@@ -1,11 +1,15 @@
 import { Option, type Command } from 'commander';
 import { TRAIN_OPTION_NAMES, type TrainConfig } from './schema';
-import { ConfigError, flagName } from './load-config';
+import { ConfigError, TRAIN_CONFIG, configDefaults, flagName, type ConfigSpec } from './load-config';
 
-type Kind = 'int' | 'number' | 'string' | 'bool' | 'list';
+/** How a flag's text is parsed: `toggle` is a boolean that also has a `--no-…` form; `ints` a comma-separated list of integers. */
+export type FlagKind = 'int' | 'number' | 'string' | 'bool' | 'toggle' | 'list' | 'ints';
+
+/** Per option of a config: how it is typed on the command line, with its help text. */
+export type FlagTable<T> = Record<keyof T & string, [FlagKind, string]>;
 
 /** How each train option is typed on the command line, with its help text. */
-const FLAGS: Record<keyof TrainConfig, [Kind, string]> = {
+const FLAGS: FlagTable<TrainConfig> = {
   model: ['string', 'model name from the registry (resnet18, resnet34, resnet50, vgg16, mobilenet_v1, repvgg_a0)'],
   width: ['number', 'channel width multiplier'],
   stem: ['string', 'cifar (3×3) or imagenet (7×7 + max-pool) stem'],
@@ -13,7 +17,7 @@ const FLAGS: Record<keyof TrainConfig, [Kind, string]> = {
   dataDir: ['string', 'directory holding the dataset files'],
   trainLimit: ['int', 'use only the first N training examples'],
   testLimit: ['int', 'use only the first N test examples'],
-  augment: ['bool', 'standard augmentation of the dataset (default on)'],
+  augment: ['toggle', 'standard augmentation of the dataset'],
   epochs: ['int', 'number of epochs'],
   batchSize: ['int', 'examples per batch'],
   lr: ['number', 'base learning rate (cosine decay)'],
@@ -22,7 +26,7 @@ const FLAGS: Record<keyof TrainConfig, [Kind, string]> = {
   momentum: ['number', 'SGD momentum'],
   nesterov: ['bool', 'Nesterov momentum'],
   weightDecay: ['number', 'L2 weight decay'],
-  decayBiasAndNorm: ['bool', 'apply weight decay to biases and BN parameters too'],
+  decayBiasAndNorm: ['toggle', 'apply weight decay to biases and BN parameters too'],
   labelSmoothing: ['number', 'label smoothing ε'],
   policy: ['string', 'none, dbb, repvgg, acb or dyrep'],
   metric: ['string', 'saliency metric: synflow, snip, grad_norm, random'],
@@ -39,8 +43,10 @@ const FLAGS: Record<keyof TrainConfig, [Kind, string]> = {
   export: ['list', 'export formats after training: tfjs,onnx (empty for none)'],
 };
 
-function parse(kind: Kind, name: string, raw: string): unknown {
+function parse(kind: FlagKind, name: string, raw: string): unknown {
   switch (kind) {
+    case 'ints':
+      return raw.split(',').map((part) => parse('int', name, part.trim()));
     case 'int':
     case 'number': {
       const v = Number(raw);
@@ -56,29 +62,45 @@ function parse(kind: Kind, name: string, raw: string): unknown {
   }
 }
 
-/** Adds every train option as a flag (`--batch-size`, `--no-augment`, …) without defaults, so config files are not overridden. */
-export function addTrainFlags(cmd: Command, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES): Command {
+/**
+ * Adds the options `only` of `spec` as flags (`--batch-size`, `--no-augment`, …), their help ending
+ * with the schema's default. Commander gets no defaults, so flags left out do not override a config file.
+ */
+export function addFlags<T extends Record<string, unknown>>(cmd: Command, spec: ConfigSpec<T>, table: FlagTable<T>, only: readonly (keyof T & string)[] = spec.names): Command {
+  const defaults = configDefaults(spec);
   for (const name of only) {
-    const [kind, help] = FLAGS[name];
+    const [kind, help] = table[name];
     const flag = flagName(name);
-    if (kind === 'bool') {
-      cmd.addOption(new Option(flag, help));
-      if (name === 'augment' || name === 'decayBiasAndNorm') cmd.addOption(new Option(`--no-${flag.slice(2)}`, `disable: ${help}`));
+    const value = defaults[name];
+    const text = value === undefined ? help : `${help} (default: ${Array.isArray(value) ? value.join(',') || '""' : typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value)})`;
+    if (kind === 'bool' || kind === 'toggle') {
+      cmd.addOption(new Option(flag, text));
+      if (kind === 'toggle') cmd.addOption(new Option(`--no-${flag.slice(2)}`, `disable: ${help}`));
     } else {
-      cmd.addOption(new Option(`${flag} <value>`, help));
+      cmd.addOption(new Option(`${flag} <value>`, text));
     }
   }
   return cmd;
 }
 
-/** The train options given on the command line, parsed to their types (absent ones omitted). */
-export function trainFlags(opts: Record<string, unknown>, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES): Partial<TrainConfig> {
+/** The options `only` of `table` given on the command line, parsed to their types (absent ones omitted). */
+export function readFlags<T extends Record<string, unknown>>(opts: Record<string, unknown>, table: FlagTable<T>, only: readonly (keyof T & string)[] = Object.keys(table) as (keyof T & string)[]): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const name of only) {
     const v = opts[name];
     if (v === undefined) continue;
-    const [kind] = FLAGS[name];
+    const [kind] = table[name];
     out[name] = typeof v === 'string' ? parse(kind, name, v) : v;
   }
-  return out as Partial<TrainConfig>;
+  return out as Partial<T>;
+}
+
+/** Adds every train option as a flag (see {@link addFlags}). */
+export function addTrainFlags(cmd: Command, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES): Command {
+  return addFlags(cmd, TRAIN_CONFIG, FLAGS, only);
+}
+
+/** The train options given on the command line (see {@link readFlags}). */
+export function trainFlags(opts: Record<string, unknown>, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES): Partial<TrainConfig> {
+  return readFlags(opts, FLAGS, only);
 }

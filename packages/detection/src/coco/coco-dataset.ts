@@ -34,6 +34,9 @@ export interface CocoSample {
   annotationIds: Float64Array;
 }
 
+/** What the annotation file says about one image: {@link CocoSample} without the pixels. */
+export type CocoImageAnnotations = Omit<CocoSample, 'image' | 'shape'> & { height: number; width: number };
+
 /** A validated COCO dataset on disk; images are decoded on demand by `load`. */
 export interface CocoDataset {
   /** The validated annotation file. */
@@ -45,6 +48,8 @@ export interface CocoDataset {
   readonly length: number;
   /** Reads and decodes image `index` with its annotations (in annotation-file order). */
   load(index: number): Promise<CocoSample>;
+  /** The annotations of image `index` and its size from the annotation file, without reading the image. */
+  annotations(index: number): CocoImageAnnotations;
   /** Loads every sample in order, one at a time. */
   [Symbol.asyncIterator](): AsyncIterator<CocoSample>;
 }
@@ -93,23 +98,15 @@ export async function openCocoDataset(options: OpenCocoDatasetOptions): Promise<
     else byImage.set(ann.image_id, [ann]);
   }
 
-  const load = async (index: number): Promise<CocoSample> => {
+  const annotations = (index: number): CocoImageAnnotations => {
     const info = gt.images[index];
     if (!info) throw new RangeError(`COCO dataset: index ${index} out of range [0, ${gt.images.length})`);
-    const path = join(imageDir, info.file_name!);
-    const bytes = await readFile(path);
-    const decoded = decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), channels, path);
-    if (decoded.width !== info.width || decoded.height !== info.height) {
-      throw new Error(
-        `image id ${info.id}: ${path} is ${decoded.width}x${decoded.height} but the annotation file says ${info.width}x${info.height}`,
-      );
-    }
     const anns = byImage.get(info.id) ?? [];
     return {
       imageId: info.id,
       fileName: info.file_name!,
-      image: decoded.data,
-      shape: [decoded.height, decoded.width, channels],
+      height: info.height!,
+      width: info.width!,
       boxes: Float32Array.from(anns.flatMap((a) => a.bbox)),
       labels: Int32Array.from(anns, (a) => labelOf.get(a.category_id)!),
       categoryIds: Int32Array.from(anns, (a) => a.category_id),
@@ -118,12 +115,25 @@ export async function openCocoDataset(options: OpenCocoDatasetOptions): Promise<
     };
   };
 
+  const load = async (index: number): Promise<CocoSample> => {
+    const { height, width, ...rest } = annotations(index);
+    const info = gt.images[index];
+    const path = join(imageDir, info.file_name!);
+    const bytes = await readFile(path);
+    const decoded = decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), channels, path);
+    if (decoded.width !== width || decoded.height !== height) {
+      throw new Error(`image id ${info.id}: ${path} is ${decoded.width}x${decoded.height} but the annotation file says ${width}x${height}`);
+    }
+    return { ...rest, image: decoded.data, shape: [decoded.height, decoded.width, channels] };
+  };
+
   return {
     groundTruth: gt,
     categories,
     images: gt.images,
     length: gt.images.length,
     load,
+    annotations,
     async *[Symbol.asyncIterator]() {
       for (let i = 0; i < gt.images.length; i++) yield await load(i);
     },
