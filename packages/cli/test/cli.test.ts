@@ -101,7 +101,7 @@ describe('the dyrep command', function () {
 
   it('fine-tunes a detector on a generated set, prints a summary table and writes detections, summary and report', async () => {
     const out = join(dir, 'detect');
-    const args = ['detect', 'train', '--generate', '48,16', '--canvas', '64', '--width', '0.0625', '--channels', '8', '--epochs', '2', '--batch-size', '16', '--adjust-interval', '1', '--backend', 'wasm', '--out', out];
+    const args = ['detect', 'train', '--generate', '48,16', '--canvas', '64', '--width', '0.0625', '--neck-channels', '8', '--epochs', '2', '--batch-size', '16', '--adjust-interval', '1', '--backend', 'wasm', '--out', out];
     const r = await dyrep(args);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^mAP @\[\.50:\.95\] \(%\)\s+\d/m).and.match(/^structure changes\s+1 grow/m).and.match(/^report: .*report\.html$/m);

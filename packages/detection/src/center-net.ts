@@ -18,6 +18,13 @@ export interface CenterNetOptions {
   channels?: number;
   /** Initial heatmap probability (default 0.1). */
   prior?: number;
+  /**
+   * An already-built (trained, possibly grown) model to adopt as the backbone instead of a fresh one:
+   * it must be the architecture `backbone` + `backboneOptions` describe (with `numClasses` of its
+   * own); its classifier and deeper stages are dropped, everything else is kept as is. The detector
+   * takes ownership. Not part of {@link CenterNet.options}.
+   */
+  backboneModel?: ImageModel;
 }
 
 /**
@@ -31,7 +38,7 @@ export interface CenterNetOptions {
  */
 export class CenterNet extends Module {
   /** The options it was built with (defaults filled in); `createCenterNet(model.options)` builds the same architecture. */
-  readonly options: Readonly<Required<Omit<CenterNetOptions, 'backboneOptions'>> & { backboneOptions: Omit<ModelOptions, 'numClasses'> }>;
+  readonly options: Readonly<Required<Omit<CenterNetOptions, 'backboneOptions' | 'backboneModel'>> & { backboneOptions: Omit<ModelOptions, 'numClasses'> }>;
   /** Output stride of the heatmap relative to the input. */
   readonly stride: number;
   /** Backbone stage indices fed to the neck, finest first. */
@@ -49,7 +56,7 @@ export class CenterNet extends Module {
     };
     if (!Number.isInteger(o.numClasses) || o.numClasses < 1) throw new Error(`CenterNet: numClasses must be a positive integer, got ${o.numClasses}`);
     this.options = Object.freeze(o);
-    const backbone = createModel(o.backbone, { ...o.backboneOptions, numClasses: 1 });
+    const backbone = options.backboneModel ?? createModel(o.backbone, { ...o.backboneOptions, numClasses: 1 });
     const info = backbone.featureInfo;
     const stages = o.featureStrides.map((s) => {
       const i = info.findIndex((f) => f.reduction === s);

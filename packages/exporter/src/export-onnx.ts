@@ -50,3 +50,18 @@ export async function exportOnnx(model: Module, file: string, options: ExportOpt
   const path = await writeOnnxExport(file, options.overwrite ?? false, bytes);
   return { file: path, metadata, nodes, bytes: bytes.byteLength };
 }
+
+/** The `dyrep.*` metadata of ONNX bytes written by {@link toOnnxBytes}, or null when there is none. */
+export function readOnnxMetadata(bytes: Uint8Array): ExportMetadata | null {
+  const props = onnx.ModelProto.decode(bytes).metadataProps ?? [];
+  const entries = props.filter((p) => p.key?.startsWith('dyrep.')).map((p) => {
+    const key = p.key!.slice('dyrep.'.length);
+    const raw = p.value ?? '';
+    try {
+      return [key, JSON.parse(raw)];
+    } catch {
+      return [key, raw];
+    }
+  });
+  return entries.length ? (Object.fromEntries(entries) as ExportMetadata) : null;
+}

@@ -9,7 +9,7 @@ export { traceGraph, consumersOf } from './trace-graph';
 export type { KernelGraph, GraphNode, GraphValue, ModuleCall, ConstantData } from './trace-graph';
 export { exportTfjs } from './export-tfjs';
 export type { TfjsExportResult } from './export-tfjs';
-export { exportOnnx, toOnnxBytes } from './export-onnx';
+export { exportOnnx, readOnnxMetadata, toOnnxBytes } from './export-onnx';
 export type { OnnxExportResult } from './export-onnx';
 export { fileSystemHandler } from './file-system-handler';
 export type { FileSystemHandlerOptions } from './file-system-handler';

@@ -1,10 +1,14 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateCoco, COCO_METRIC_NAMES } from '@dyrep/detection';
-import type { BackendName } from '@dyrep/backend';
-import { ConfigError } from '../config/load-config';
+import { initBackend, type BackendName } from '@dyrep/backend';
+import { addFlags, readFlags } from '../config/flags';
+import { ConfigError, readConfigFile, resolveConfig } from '../config/load-config';
+import { DETECT_CONFIG, DETECT_FLAGS } from '../config/detect-schema';
 import { runDetectionTraining } from '../run/detection-run';
+import { exportDetector } from '../run/detection-export';
+import { evaluateExportedDetector } from '../run/detection-eval';
 import { detectionSummaryRows } from '../report/detection-summary';
 import { textTable } from '../report/text-table';
 
@@ -22,71 +26,68 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-/** `dyrep detect eval`: the 12 COCO numbers of a detections file against ground truth, as one JSON line. */
+/** `dyrep detect eval`: the 12 COCO numbers, as one JSON line, of a detections file or of an exported detector run on images. */
 function detectEvalCommand(): Command {
   return new Command('eval')
-    .description('COCO-style bbox evaluation (the 12 pycocotools numbers) of detections against ground truth')
+    .description('COCO bbox evaluation (the 12 pycocotools numbers) of a detections file, or of an exported detector (ONNX or tfjs) run by its own runtime on images')
     .requiredOption('--gt <file>', 'ground truth, COCO JSON (images, annotations, categories)')
-    .requiredOption('--dt <file>', 'detections, COCO results JSON ([{image_id, category_id, bbox, score}])')
-    .action((opts: { gt: string; dt: string }) => {
-      const result = evaluateCoco(readJson(opts.gt, 'ground truth') as never, readJson(opts.dt, 'detections') as never);
+    .option('--dt <file>', 'detections, COCO results JSON ([{image_id, category_id, bbox, score}])')
+    .option('--model <file>', 'an exported detector: model.json or .onnx (from dyrep detect export); needs --images')
+    .option('--images <dir>', 'directory the ground truth file_names are relative to (with --model)')
+    .option('--backend <name>', 'tfjs backend for a model.json and the decoding', 'auto')
+    .action(async (opts: { gt: string; dt?: string; model?: string; images?: string; backend: string }) => {
+      if (Boolean(opts.dt) === Boolean(opts.model)) throw new ConfigError('pass exactly one of --dt (a detections file) and --model (an exported detector)');
+      if (opts.model) {
+        if (!opts.images) throw new ConfigError('--model needs --images, the directory of the ground-truth images');
+        await initBackend(opts.backend as BackendName);
+        const score = await evaluateExportedDetector({ model: opts.model, images: opts.images, gt: opts.gt });
+        process.stdout.write(`${JSON.stringify({ model: score.model, format: score.format, images: score.images, ...score.metrics })}\n`);
+        return;
+      }
+      const result = evaluateCoco(readJson(opts.gt, 'ground truth') as never, readJson(opts.dt!, 'detections') as never);
       const numbers = Object.fromEntries(COCO_METRIC_NAMES.map((k) => [k, (result as unknown as Record<string, number>)[k]]));
       process.stdout.write(`${JSON.stringify(numbers)}\n`);
     });
 }
 
-function positive(name: string, raw: string, integer = true): number {
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    throw new ConfigError(`option --${name} = ${JSON.stringify(raw)} is not allowed: expected a positive ${integer ? 'integer' : 'number'}`);
-  }
-  return v;
+/** `dyrep detect train`: fine-tune a detector with DyRep (or plain) on COCO data or a generated Fashion-MNIST set. */
+function detectTrainCommand(): Command {
+  const cmd = new Command('train').description('fine-tune a CenterNet-style detector with the dyrep policy or none, from scratch or from a dyrep train run; COCO mAP every epoch');
+  cmd.option('--config <file>', 'YAML or JSON config file (flags override it)');
+  cmd.option('--force', 'replace an existing run in --out');
+  addFlags(cmd, DETECT_CONFIG, DETECT_FLAGS);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const file = opts.config ? readConfigFile(String(opts.config), DETECT_CONFIG) : {};
+    const config = resolveConfig(DETECT_CONFIG, file, readFlags(opts, DETECT_FLAGS));
+    const summary = await runDetectionTraining(config, { overwrite: Boolean(opts.force) });
+    process.stdout.write(`${textTable([`detection · ${summary.policy}`, ''], detectionSummaryRows(summary))}\n\nreport: ${join(config.out, 'report.html')}\n`);
+  });
+  return cmd;
 }
 
-/** `dyrep detect train`: fine-tune a detector with DyRep (or plain) on a COCO set or a generated Fashion-MNIST one. */
-function detectTrainCommand(): Command {
-  return new Command('train')
-    .description('fine-tune a CenterNet-style detector (ResNet-18 backbone) with the dyrep policy or none; COCO mAP every epoch')
-    .option('--data-dir <dir>', 'COCO set with train/ and val/ (annotations.json + images/); default: generate one from Fashion-MNIST')
-    .option('--generate <train,val>', 'canvases to generate for train,val', '600,150')
-    .option('--canvas <px>', 'generated canvas size', '96')
-    .option('--width <w>', 'backbone width multiplier', '0.125')
-    .option('--channels <n>', 'neck and head channels', '32')
-    .option('--epochs <n>', 'epochs', '16')
-    .option('--batch-size <n>', 'images per batch', '16')
-    .option('--lr <lr>', 'base learning rate (2-epoch warm-up, cosine)', '0.1')
-    .option('--policy <name>', 'dyrep or none', 'dyrep')
-    .option('--adjust-interval <n>', 'epochs between structure adjustments', '2')
-    .option('--seed <n>', 'random seed', '0')
+/** `dyrep detect export`: the fused detector of a run as ONNX or TensorFlow.js. */
+function detectExportCommand(): Command {
+  return new Command('export')
+    .description('fuse the trained detector of a dyrep detect train run and export it (raw CenterNet map output; decode as docs/detection.md describes)')
+    .requiredOption('--run <path>', 'run directory (or its checkpoint file) of dyrep detect train')
+    .requiredOption('--out <path>', 'output directory (tfjs) or file (onnx)')
+    .option('--format <name>', 'tfjs or onnx', 'onnx')
+    .option('--force', 'replace an existing export')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu', 'auto')
-    .option('--out <dir>', 'output directory', 'runs/detect')
-    .option('--force', 'replace an existing run in --out')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
-      const policy = String(o.policy);
-      if (policy !== 'dyrep' && policy !== 'none') throw new ConfigError(`option --policy = "${policy}" is not allowed: use dyrep or none`);
-      const generate = String(o.generate).split(',');
-      if (generate.length !== 2) throw new ConfigError(`option --generate = "${o.generate}" is not allowed: expected two counts, train,val`);
-      const summary = await runDetectionTraining({
-        dataDir: o.dataDir as string | undefined,
-        generate: [positive('generate', generate[0]), positive('generate', generate[1])],
-        canvas: positive('canvas', String(o.canvas)),
-        width: positive('width', String(o.width), false),
-        channels: positive('channels', String(o.channels)),
-        epochs: positive('epochs', String(o.epochs)),
-        batchSize: positive('batch-size', String(o.batchSize)),
-        lr: positive('lr', String(o.lr), false),
-        policy,
-        adjustInterval: positive('adjust-interval', String(o.adjustInterval)),
-        seed: Number(o.seed),
-        backend: String(o.backend) as BackendName,
-        out: String(o.out),
-        force: Boolean(o.force),
-      });
-      process.stdout.write(`${textTable([`detection · ${summary.policy}`, ''], detectionSummaryRows(summary))}\n\nreport: ${join(String(o.out), 'report.html')}\n`);
+    .action(async (opts: { run: string; out: string; format: string; force?: boolean; backend: string }) => {
+      if (opts.format !== 'tfjs' && opts.format !== 'onnx') throw new ConfigError(`option --format = "${opts.format}" is not allowed: use tfjs or onnx`);
+      if (existsSync(opts.out) && !opts.force) throw new ConfigError(`'${opts.out}' exists already; pass --force to replace it`);
+      await initBackend(opts.backend as BackendName);
+      const report = await exportDetector(opts.run, opts.format, opts.out, Boolean(opts.force));
+      process.stdout.write(`${JSON.stringify(report)}\n`);
     });
 }
 
 /** `dyrep detect`. */
 export function detectCommand(): Command {
-  return new Command('detect').description('object detection with the same DyRep machinery').addCommand(detectTrainCommand()).addCommand(detectEvalCommand());
+  return new Command('detect')
+    .description('object detection with the same DyRep machinery')
+    .addCommand(detectTrainCommand())
+    .addCommand(detectExportCommand())
+    .addCommand(detectEvalCommand());
 }

@@ -16,7 +16,7 @@ export async function evaluateExported(file: string, data: { dataset: string; da
   let top5 = 0;
   try {
     for await (const { x, y } of new DataLoader(prepared.test, { batchSize: data.batchSize })) {
-      const logits = await model.predict(x);
+      const logits = (await model.predict(x)) as tf.Tensor2D;
       const c = topKCorrect(logits, y);
       top1 += c.top1;
       top5 += c.top5;

@@ -15,6 +15,7 @@ export function detectionSummaryRows(s: DetectionSummary): string[][] {
     ['params: training structure', formatCount(s.params.train)],
     ['params: deployed', formatCount(s.params.deploy)],
     ['structure changes', formatStructureChanges(s.events)],
+    ['backbone', s.backbone],
     ['backend', s.backend],
     ['detections (COCO results JSON)', s.detections],
     ['ground truth', s.groundTruth],

@@ -1,41 +1,28 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, type BackendName } from '@dyrep/backend';
-import { createCenterNet, createDetectionLoader, detectionTask, generateFashionMnistDetection, openCocoDataset, writeCocoJson } from '@dyrep/detection';
+import { initBackend } from '@dyrep/backend';
+import type { Plugin } from '@dyrep/core';
+import { createCenterNet, createDetectionLoader, detectionTask, writeCocoJson, type CenterNet, type CenterNetOptions } from '@dyrep/detection';
 import { createPolicy } from '@dyrep/evolution';
 import { countParams, manualSeed } from '@dyrep/nn';
 import { fuseModel, listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
-import { Trainer, createProgress, warmupCosineSchedule, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
+import { MetricsLog, Trainer, createProgress, silentProgress, warmupCosineSchedule, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
 import { ConfigError } from '../config/load-config';
-import { writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
+import type { DetectConfig } from '../config/detect-schema';
+import { directoryStorage, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
 import { detectionSummaryRows } from '../report/detection-summary';
-
-/** Options of `dyrep detect train`. */
-export interface DetectionRunOptions {
-  /** COCO dataset root with `train/annotations.json`, `train/images/`, `val/…`; generated from Fashion-MNIST when absent. */
-  dataDir?: string;
-  /** Canvases to generate for train / val when generating (defaults 600 / 150). */
-  generate: [number, number];
-  canvas: number;
-  width: number;
-  channels: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  policy: 'none' | 'dyrep';
-  adjustInterval: number;
-  seed: number;
-  backend: BackendName;
-  out: string;
-  force: boolean;
-}
+import { loadRunBackbone } from './detection-backbone';
+import { channelsOfImages, openDetectionSplits, resolveDetectionSplits, validationLoader } from './detection-data';
+import { readDetectionMeta, type DetectionRunMeta } from './detection-model';
 
 /** What `dyrep detect train` writes to `summary.json`. */
 export interface DetectionSummary {
   policy: string;
   backend: string;
+  /** Where the backbone came from: `scratch`, or the run and structure it was transferred from. */
+  backbone: string;
   metrics: Record<string, number>;
   fusedMetrics: Record<string, number> | null;
   epochs: number;
@@ -47,48 +34,113 @@ export interface DetectionSummary {
   detections: string;
 }
 
+/** Options of {@link runDetectionTraining} that are not part of the config. */
+export interface DetectionRunOptions {
+  /** Replace an existing run in `out` (`--force`). */
+  overwrite?: boolean;
+  /** Progress and log lines on stderr (default true). */
+  progress?: boolean;
+}
+
 /**
- * `dyrep detect train`: fine-tunes a CenterNet-style detector (ResNet-18 backbone) with the same
- * trainer and plugins as classification, evaluates COCO mAP each epoch, fuses the result and
- * re-evaluates it, and writes the validation detections for `dyrep detect eval`, `summary.json`
- * and a `report.html` with the mAP, loss and parameter curves and the structure timeline.
+ * Drops the backbone's gradients for the first `epochs` epochs (priority 100: after saliency, before
+ * the optimizer), so only neck and head train; BN statistics still follow the data.
  */
-export async function runDetectionTraining(o: DetectionRunOptions): Promise<DetectionSummary> {
-  if (existsSync(join(o.out, 'summary.json')) && !o.force) throw new ConfigError(`'${o.out}' already holds a detection run; pass --force to replace it`);
-  const progress = createProgress(process.stderr);
-  const backend = await initBackend(o.backend);
-  progress.log(`backend: ${backend.backend} (${backend.reason})`);
-  const root = o.dataDir ?? join(o.out, 'data');
-  if (!o.dataDir) {
-    progress.log(`generating ${o.generate[0]} + ${o.generate[1]} Fashion-MNIST detection canvases of ${o.canvas}×${o.canvas} in ${root}`);
-    await generateFashionMnistDetection({ outDir: join(root, 'train'), count: o.generate[0], canvas: o.canvas, seed: o.seed + 1 });
-    await generateFashionMnistDetection({ outDir: join(root, 'val'), count: o.generate[1], canvas: o.canvas, seed: o.seed + 2, split: 'test' });
+function freezeBackbone(epochs: number): Plugin {
+  let frozen = false;
+  return {
+    id: 'freeze-backbone',
+    priority: 100,
+    hooks: {
+      onEpochBegin: (_, epoch) => {
+        frozen = epoch < epochs;
+      },
+      onAfterBackward: (_, __, info) => {
+        if (!frozen) return;
+        const grads = info.grads as Map<string, unknown>;
+        for (const path of [...grads.keys()]) if (path.startsWith('backbone.')) grads.delete(path);
+      },
+    },
+  };
+}
+
+/**
+ * `dyrep detect train`: fine-tunes a CenterNet-style detector with the same trainer and plugins as
+ * classification, from scratch or from a `dyrep train` run's backbone; evaluates COCO mAP each
+ * epoch, checkpoints every epoch (`--resume` continues), fuses the result and re-evaluates it, and
+ * writes the validation detections, `summary.json` and `report.html`.
+ */
+export async function runDetectionTraining(c: DetectConfig, options: DetectionRunOptions = {}): Promise<DetectionSummary> {
+  const checkpoint = join(c.out, 'checkpoint', 'last.ckpt');
+  if (c.resume && !existsSync(checkpoint)) throw new ConfigError(`--resume: no checkpoint at '${checkpoint}'`);
+  if (!c.resume && (existsSync(checkpoint) || existsSync(join(c.out, 'summary.json'))) && !options.overwrite) {
+    throw new ConfigError(`'${c.out}' already holds a detection run; pass --resume to continue it, --force to replace it, or choose another --out`);
   }
-  const open = (split: string) => openCocoDataset({ annotationFile: join(root, split, 'annotations.json'), imageDir: join(root, split, 'images'), channels: 1 });
-  const [trainDs, valDs] = [await open('train'), await open('val')];
-  const numClasses = trainDs.categories.length;
-  manualSeed(o.seed);
-  const model = createCenterNet({ numClasses, backboneOptions: { width: o.width, inChannels: 1 }, channels: o.channels });
-  const train = await createDetectionLoader(trainDs, { stride: model.stride, batchSize: o.batchSize, shuffle: true, seed: o.seed, hflip: true });
-  const val = await createDetectionLoader(valDs, { stride: model.stride, batchSize: 32 });
+  const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
+  const backend = await initBackend(c.backend);
+  progress.log(`backend: ${backend.backend} (${backend.reason})`);
+  const splits = await resolveDetectionSplits(c, (l) => progress.log(l));
+  const channels = c.channels ?? (await channelsOfImages(splits.train));
+  const data = await openDetectionSplits(splits, channels);
+  const first = data.train.annotations(0);
+  const inputSize: [number, number] = c.inputSize ? [c.inputSize, c.inputSize] : [first.height, first.width];
+  const numClasses = data.train.categories.length;
+  progress.log(`data: ${data.train.length} train / ${data.val.length} val images, ${numClasses} classes, ${channels} channel(s), input ${inputSize.join('×')}`);
+
+  manualSeed(c.seed);
+  let model: CenterNet;
+  let normalization: { mean: number[]; std: number[] } | null = null;
+  let backboneSource = 'scratch';
+  if (c.resume) {
+    // The architecture (a transferred backbone's included) and normalisation come from the run itself.
+    const saved = readDetectionMeta(checkpoint);
+    if (saved.channels !== channels || saved.inputSize.join() !== inputSize.join()) {
+      throw new ConfigError(`--resume: '${c.out}' was trained on ${saved.channels}-channel input of ${saved.inputSize.join('×')}, not ${channels} channel(s) of ${inputSize.join('×')}`);
+    }
+    model = createCenterNet(saved.centerNet as CenterNetOptions);
+    normalization = saved.normalization;
+    backboneSource = saved.backbone;
+  } else if (c.backbone) {
+    const t = loadRunBackbone(c.backbone, c.backboneStructure, channels);
+    normalization = t.normalization;
+    const featureStrides = [4, 8, 16].filter((r) => t.model.featureInfo.some((f) => f.reduction === r));
+    if (!featureStrides.length) {
+      t.model.dispose();
+      throw new ConfigError(`--backbone '${c.backbone}' has no stage at stride 4, 8 or 16 (stage strides: ${t.model.featureInfo.map((f) => f.reduction).join(', ')})`);
+    }
+    model = createCenterNet({ numClasses, ...t.architecture, featureStrides, channels: c.neckChannels, backboneModel: t.model });
+    backboneSource = `${c.backbone} (${c.backboneStructure})`;
+    progress.log(`backbone: ${backboneSource}, ${t.architecture.backbone} width ${t.architecture.backboneOptions.width}, ${listRepBlocks(model).length} rep-block(s)${t.inflated.length ? `, input convs ${t.inflated.join(', ')} inflated grey→RGB` : ''}; classifier and unused stages dropped`);
+  } else {
+    model = createCenterNet({ numClasses, backbone: c.model, backboneOptions: { width: c.width, stem: c.stem, inChannels: channels }, channels: c.neckChannels });
+  }
+  const meta = (): DetectionRunMeta => ({ task: 'detection', config: c, centerNet: model.options, inputSize, channels, normalization, categories: data.train.categories.map((k) => k.id), backbone: backboneSource });
+  const loaderOptions = { stride: model.stride, inputSize, normalize: normalization ?? undefined, cacheImages: c.cacheImages, prefetch: c.prefetch };
+  const train = await createDetectionLoader(data.train, { ...loaderOptions, batchSize: c.batchSize, shuffle: true, seed: c.seed, hflip: true });
+  const val = await validationLoader(data.val, { ...loaderOptions, normalization });
   const task = detectionTask({ numClasses, stride: model.stride });
-  const saliency = saliencyCollector({ seed: o.seed });
-  const plugins = o.policy === 'dyrep' ? [saliency, createPolicy('dyrep', { saliency, adjustInterval: o.adjustInterval, recalBnBatches: 5 })] : [];
-  const steps = o.epochs * train.numBatches;
+  const saliency = saliencyCollector({ seed: c.seed });
+  const plugins: Plugin[] = c.policy === 'dyrep' ? [saliency, createPolicy('dyrep', { saliency, adjustInterval: c.adjustInterval, recalBnBatches: 5 })] : [];
+  if (c.freezeBackboneEpochs > 0) plugins.push(freezeBackbone(c.freezeBackboneEpochs));
+  const steps = c.epochs * train.numBatches;
   const trainer = new Trainer({
-    model, task, train, validation: val, epochs: o.epochs, plugins, progress, outDir: o.out,
-    inputShape: [o.canvas, o.canvas, 1],
-    // Two warm-up epochs, at most half the run, ramping to the base rate; then cosine to 1e-4.
-    lr: warmupCosineSchedule(o.lr, steps, Math.min(2 * train.numBatches, Math.floor(steps / 2)), Math.min(1e-4, o.lr)),
-    meta: { task: 'detection', options: o },
+    model, task, train, validation: val, epochs: c.epochs, plugins, progress, outDir: c.out,
+    inputShape: [...inputSize, channels],
+    lr: warmupCosineSchedule(c.lr, steps, Math.min(c.warmupEpochs * train.numBatches, Math.floor(steps / 2)), Math.min(c.lrMin, c.lr)),
+    meta: meta() as unknown as Record<string, unknown>,
   });
   try {
+    if (c.resume) {
+      const info = await trainer.resume(checkpoint);
+      progress.log(`resumed from ${checkpoint} at epoch ${info.epoch + 1}`);
+    }
     const fit = await trainer.fit();
+    const history = await new MetricsLog(directoryStorage(c.out)).read();
     let fusedMetrics: Record<string, number> | null = null;
     let deployParams = countParams(model);
     model.eval();
     const { detections } = await task.detect(model, val.epoch());
-    const dtFile = join(o.out, 'detections.json');
+    const dtFile = join(c.out, 'detections.json');
     await writeCocoJson(dtFile, detections);
     if (listRepBlocks(model).length) {
       const fused = fuseModel(model, { factory: () => createCenterNet(model.options) });
@@ -98,24 +150,25 @@ export async function runDetectionTraining(o: DetectionRunOptions): Promise<Dete
       fused.dispose();
     }
     const summary: DetectionSummary = {
-      policy: o.policy,
+      policy: c.policy,
       backend: backend.backend,
+      backbone: backboneSource,
       metrics: fit.finalMetrics,
       fusedMetrics,
-      epochs: o.epochs,
-      secondsPerEpoch: fit.history.map((h) => h.seconds),
+      epochs: c.epochs,
+      secondsPerEpoch: history.map((h) => h.seconds),
       params: { train: countParams(model), deploy: deployParams },
-      events: fit.events,
-      history: fit.history,
-      groundTruth: join(root, 'val', 'annotations.json'),
+      events: [...trainer.structureEvents],
+      history,
+      groundTruth: splits.val.annotationFile,
       detections: dtFile,
     };
-    await writeJsonAtomic(join(o.out, 'summary.json'), summary);
-    await writeFileAtomic(join(o.out, 'report.html'), renderReport({
-      title: `dyrep detect train: CenterNet, resnet18 (width ${o.width}) · ${o.policy}`,
-      description: `${o.epochs} epochs, batch ${o.batchSize}, lr ${o.lr}, seed ${o.seed}, ${trainDs.images.length} training / ${valDs.images.length} validation images; backend ${backend.backend}.`,
-      table: { header: ['', o.policy], rows: detectionSummaryRows(summary) },
-      runs: [{ name: o.policy, history: fit.history, events: fit.events, epochs: o.epochs }],
+    await writeJsonAtomic(join(c.out, 'summary.json'), summary);
+    await writeFileAtomic(join(c.out, 'report.html'), renderReport({
+      title: `dyrep detect train: CenterNet, ${model.options.backbone} (width ${model.options.backboneOptions.width}) · ${c.policy}`,
+      description: `${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, seed ${c.seed}, backbone from ${backboneSource}, ${data.train.length} training / ${data.val.length} validation images of ${channels} channel(s) at ${inputSize.join('×')}; backend ${backend.backend}.`,
+      table: { header: ['', c.policy], rows: detectionSummaryRows(summary) },
+      runs: [{ name: c.policy, history, events: [...trainer.structureEvents], epochs: c.epochs }],
       metric: { key: 'val_mAP', label: 'Validation mAP @[.50:.95]' },
     }));
     return summary;

@@ -2,13 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { fileSystemHandler } from '@dyrep/exporter';
+import { fileSystemHandler, readOnnxMetadata, type ExportMetadata } from '@dyrep/exporter';
 
 /** An exported model run by its own runtime (tfjs-layers or ONNX Runtime), not by our module tree. */
 export interface ExportedModel {
   format: 'tfjs' | 'onnx';
-  /** Logits `[N, classes]` for raw NHWC float32 input in [0, 1] (the export normalises itself). */
-  predict(x: tf.Tensor4D): Promise<tf.Tensor2D>;
+  /** What the exporter recorded (input size, normalisation, class names…), or null for a foreign file. */
+  metadata: ExportMetadata | null;
+  /**
+   * The output for raw NHWC float32 input in [0, 1] (the export normalises itself): logits
+   * `[N, classes]` for a classifier, an NHWC map for a detector (ONNX's NCHW is transposed back).
+   */
+  predict(x: tf.Tensor4D): Promise<tf.Tensor>;
   dispose(): void;
 }
 
@@ -17,11 +22,13 @@ export async function openExportedModel(file: string): Promise<ExportedModel> {
   if (extname(file).toLowerCase() === '.onnx') {
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = 1;
-    const session = await ort.InferenceSession.create(readFileSync(file));
+    const bytes = readFileSync(file);
+    const session = await ort.InferenceSession.create(bytes);
     const input = session.inputNames[0];
     const output = session.outputNames[0];
     return {
       format: 'onnx',
+      metadata: readOnnxMetadata(bytes),
       async predict(x) {
         const nchw = tf.tidy(() => tf.transpose(x, [0, 3, 1, 2]));
         const data = (await nchw.data()) as Float32Array;
@@ -29,7 +36,11 @@ export async function openExportedModel(file: string): Promise<ExportedModel> {
         nchw.dispose();
         const result = await session.run({ [input]: new ort.Tensor('float32', data, shape) });
         const y = result[output];
-        return tf.tensor2d(y.data as Float32Array, y.dims as [number, number]);
+        const out = tf.tensor(y.data as Float32Array, y.dims as number[]);
+        if (out.rank !== 4) return out;
+        const nhwc = tf.transpose(out, [0, 2, 3, 1]);
+        out.dispose();
+        return nhwc;
       },
       dispose() {
         void session.release();
@@ -40,8 +51,9 @@ export async function openExportedModel(file: string): Promise<ExportedModel> {
   const model = await loadLayersModel(fileSystemHandler(dirname(file)));
   return {
     format: 'tfjs',
+    metadata: ((model.getUserDefinedMetadata() as { dyrep?: ExportMetadata } | undefined)?.dyrep) ?? null,
     async predict(x) {
-      return tf.tidy(() => model.predict(x) as tf.Tensor2D);
+      return tf.tidy(() => model.predict(x) as tf.Tensor);
     },
     dispose() {
       model.dispose();

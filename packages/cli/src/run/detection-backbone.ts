@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Conv2d } from '@dyrep/nn';
+import { createModel, type ImageModel } from '@dyrep/models';
+import { describeCheckpointStructure, restoreModel, type CheckpointMeta } from '@dyrep/trainer';
+import { fuseModel } from '@dyrep/rep-blocks';
+import { traceGraph } from '@dyrep/exporter';
+import { ConfigError } from '../config/load-config';
+import { loadCheckpointModel } from './checkpoint-model';
+
+/** A classification model of a `dyrep train` run, ready to become a detector's backbone. */
+export interface TransferredBackbone {
+  /** The run's model (grown structure, or fused); the detector drops its classifier and deeper stages. */
+  model: ImageModel;
+  /** Registry name and options that rebuild its plain architecture. */
+  architecture: { backbone: string; backboneOptions: { width: number; stem: 'cifar' | 'imagenet'; inChannels: number } };
+  /** The run's input normalisation, repeated over the channels when they were inflated; null if it had none. */
+  normalization: { mean: number[]; std: number[] } | null;
+  /** Convs whose input channels were inflated from grey to RGB. */
+  inflated: string[];
+}
+
+/**
+ * Loads the model of a `dyrep train` run directory or checkpoint as a detector backbone: its grown
+ * structure kept (`grown`) or fused into plain convs first (`fused`). A grey run used on RGB data has
+ * every conv that reads the image inflated from 1 to 3 input channels with weights `w / 3` (timm's
+ * `adapt_input_conv`), so a grey picture given as RGB yields exactly the run's features; any other
+ * channel mismatch is an error.
+ */
+export function loadRunBackbone(path: string, structure: 'grown' | 'fused', channels: number): TransferredBackbone {
+  const loaded = loadCheckpointModel(path);
+  let model = loaded.model as ImageModel;
+  try {
+    if (typeof model.forwardFeatures !== 'function') throw new ConfigError(`--backbone '${path}': model '${loaded.config.model}' has no feature stages to detect from`);
+    if (structure === 'fused') fuseModel(model, { inPlace: true });
+    const source = loaded.inputShape[2];
+    let inflated: string[] = [];
+    let normalization = loaded.normalization;
+    if (source !== channels) {
+      if (!(source === 1 && channels === 3)) {
+        throw new ConfigError(`--backbone '${path}' was trained on ${source}-channel images but the detection data has ${channels}; only grey→RGB can be adapted (pass --channels ${source} to convert the images instead)`);
+      }
+      const wide = inflateInput(model, loaded.config.model, [1, loaded.inputShape[0], loaded.inputShape[1], 1], 3);
+      model.dispose();
+      model = wide.model;
+      inflated = wide.paths;
+      if (normalization) normalization = { mean: [0, 1, 2].map(() => normalization!.mean[0]), std: [0, 1, 2].map(() => normalization!.std[0]) };
+    }
+    return {
+      model,
+      architecture: { backbone: loaded.config.model, backboneOptions: { width: loaded.config.width, stem: loaded.config.stem, inChannels: channels } },
+      normalization,
+      inflated,
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * The same trained model (structure and weights) taking `channels` input channels: every conv that
+ * reads the model input (found by tracing one forward pass) gets weights `w / channels` repeated over
+ * the new channels; a fresh registry model with that input is given the structure and the weights.
+ * Throws if anything other than a plain conv reads the input, since it could not be adapted exactly.
+ * `model` is left untouched (the caller disposes it).
+ */
+export function inflateInput(model: ImageModel, name: string, inputShape: number[], channels: number): { model: ImageModel; paths: string[] } {
+  const graph = traceGraph(model, inputShape);
+  const readers = graph.moduleCalls.filter((c) => c.input === graph.input && c.module.namedChildren().length === 0);
+  const other = readers.find((c) => !(c.module instanceof Conv2d) || c.module.groups !== 1);
+  if (other) throw new ConfigError(`--backbone: '${other.path}' reads the image directly and is not a plain conv, so its input channels cannot be adapted`);
+  const paths = [...new Set(readers.map((c) => c.path))];
+  const wide = createModel(name, { ...model.options, inChannels: channels });
+  const state: Record<string, tf.Tensor> = { ...model.stateDict() };
+  const inflated = paths.map((p) => tf.tidy(() => tf.tile(tf.div(state[`${p}.weight`], channels), [1, 1, channels, 1])));
+  paths.forEach((p, i) => (state[`${p}.weight`] = inflated[i]));
+  try {
+    restoreModel(wide, { meta: describeCheckpointStructure(model) as CheckpointMeta, model: state, optimizer: new Map() }, `--backbone (${channels}-channel input)`);
+  } catch (e) {
+    wide.dispose();
+    throw e;
+  } finally {
+    tf.dispose(inflated);
+  }
+  return { model: wide, paths };
+}
