@@ -11,6 +11,10 @@ import { resizeNearest } from './internal/generator-helpers';
 export interface FashionMnistDetectionOptions {
   /** Directory to write `annotations.json` and `images/*.png` into (created if needed). */
   outDir: string;
+  /** Write the images here instead of `outDir/images` (e.g. COCO's own layout: `train2017/`). */
+  imageDir?: string;
+  /** Write the annotations here instead of `outDir/annotations.json` (e.g. `annotations/instances_train2017.json`). */
+  annotationFile?: string;
   /** Number of canvases (default 500). */
   count?: number;
   /** Canvas side in pixels (default 96). */
@@ -95,7 +99,7 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
   const rng = new Rng(options.seed ?? 0);
   /** Backgrounds and tints have their own stream, so `rgb` places exactly the boxes `gray` does. */
   const paint = new Rng(mixSeeds(options.seed ?? 0, 0x726762));
-  const imageDir = join(options.outDir, 'images');
+  const imageDir = options.imageDir ?? join(options.outDir, 'images');
   await mkdir(imageDir, { recursive: true });
 
   const images: CocoImageJson[] = [];
@@ -165,7 +169,7 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
     annotations,
     categories,
   };
-  const annotationFile = join(options.outDir, 'annotations.json');
+  const annotationFile = options.annotationFile ?? join(options.outDir, 'annotations.json');
   await writeCocoJson(annotationFile, gt);
   return { annotationFile, imageDir, images: images.length, annotations: annotations.length, emptyImages };
 }

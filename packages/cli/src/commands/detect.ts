@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluateCoco, COCO_METRIC_NAMES } from '@dyrep/detection';
+import { evaluateCoco, generateFashionMnistDetection, COCO_METRIC_NAMES } from '@dyrep/detection';
 import { initBackend, type BackendName } from '@dyrep/backend';
 import { addFlags, readFlags } from '../config/flags';
 import { ConfigError, readConfigFile, resolveConfig } from '../config/load-config';
@@ -83,10 +83,44 @@ function detectExportCommand(): Command {
     });
 }
 
+function count(name: string, raw: string): number {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new ConfigError(`option --${name} = ${JSON.stringify(raw)} is not allowed: expected a positive integer`);
+  return v;
+}
+
+/** `dyrep detect generate`: a Fashion-MNIST detection set in COCO's own layout. */
+function detectGenerateCommand(): Command {
+  return new Command('generate')
+    .description('write a Fashion-MNIST detection set in COCO\'s own layout: annotations/instances_{train,val}.json, train/, val/ (val items from the held-out test split)')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--train <n>', 'training canvases', '600')
+    .option('--val <n>', 'validation canvases', '150')
+    .option('--canvas <px>', 'canvas side', '96')
+    .option('--color <mode>', 'gray, or rgb (tinted items on textured colour backgrounds)', 'rgb')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--force', 'write into an existing --out')
+    .action(async (opts: { out: string; train: string; val: string; canvas: string; color: string; seed: string; force?: boolean }) => {
+      if (opts.color !== 'gray' && opts.color !== 'rgb') throw new ConfigError(`option --color = "${opts.color}" is not allowed: use gray or rgb`);
+      if (existsSync(opts.out) && !opts.force) throw new ConfigError(`'${opts.out}' exists already; pass --force to write into it`);
+      const seed = Number(opts.seed);
+      const written: Record<string, { annotationFile: string; imageDir: string; images: number; annotations: number }> = {};
+      for (const [split, n, offset] of [['train', opts.train, 1], ['val', opts.val, 2]] as const) {
+        const r = await generateFashionMnistDetection({
+          outDir: opts.out, imageDir: join(opts.out, split), annotationFile: join(opts.out, 'annotations', `instances_${split}.json`),
+          count: count(split, n), canvas: count('canvas', opts.canvas), seed: seed + offset, split: split === 'train' ? 'train' : 'test', color: opts.color,
+        });
+        written[split] = { annotationFile: r.annotationFile, imageDir: r.imageDir, images: r.images, annotations: r.annotations };
+      }
+      process.stdout.write(`${JSON.stringify(written)}\n`);
+    });
+}
+
 /** `dyrep detect`. */
 export function detectCommand(): Command {
   return new Command('detect')
     .description('object detection with the same DyRep machinery')
+    .addCommand(detectGenerateCommand())
     .addCommand(detectTrainCommand())
     .addCommand(detectExportCommand())
     .addCommand(detectEvalCommand());
