@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '@dyrep/nn';
-import { readCheckpoint, restoreModel, disposeCheckpoint, CheckpointError } from '@dyrep/trainer';
+import { readCheckpoint, restoreModel, disposeCheckpoint, CheckpointError, type LoadedCheckpoint } from '@dyrep/trainer';
 import { ConfigError, resolveTrainConfig } from '../config/load-config';
 import type { TrainConfig } from '../config/schema';
 import { buildModel } from './training-run';
@@ -24,6 +24,18 @@ export function resolveCheckpointPath(path: string): string {
   return path;
 }
 
+/** Gives a freshly built `model` the checkpoint's structure and weights and puts it in eval mode; disposes it if they do not fit. */
+export function restoreTrained<M extends Module>(model: M, ckpt: LoadedCheckpoint, file: string): M {
+  try {
+    restoreModel(model, ckpt, `checkpoint '${file}'`);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  model.eval();
+  return model;
+}
+
 /** Rebuilds the trained model of a checkpoint: the plain model from its config, then its structure and weights. */
 export function loadCheckpointModel(path: string): CheckpointModel {
   const file = resolveCheckpointPath(path);
@@ -32,14 +44,7 @@ export function loadCheckpointModel(path: string): CheckpointModel {
     const meta = ckpt.meta.meta as { config?: unknown; classNames?: string[]; inputShape?: [number, number, number]; normalization?: CheckpointModel['normalization'] };
     if (!meta.config || !meta.classNames || !meta.inputShape) throw new CheckpointError(`checkpoint '${file}' was not written by 'dyrep train' (no run configuration in it)`);
     const config = resolveTrainConfig(meta.config as Record<string, unknown>);
-    const model = buildModel(config, { classNames: meta.classNames, inputShape: meta.inputShape });
-    try {
-      restoreModel(model, ckpt, `checkpoint '${file}'`);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-    model.eval();
+    const model = restoreTrained(buildModel(config, { classNames: meta.classNames, inputShape: meta.inputShape }), ckpt, file);
     return { model, config, classNames: meta.classNames, inputShape: meta.inputShape, normalization: meta.normalization ?? null };
   } finally {
     disposeCheckpoint(ckpt);

@@ -1,7 +1,7 @@
 import { createCenterNet, type CenterNet, type CenterNetOptions } from '@dyrep/detection';
-import { CheckpointError, disposeCheckpoint, readCheckpoint, restoreModel } from '@dyrep/trainer';
+import { CheckpointError, disposeCheckpoint, readCheckpoint } from '@dyrep/trainer';
 import type { DetectConfig } from '../config/detect-schema';
-import { resolveCheckpointPath } from './checkpoint-model';
+import { resolveCheckpointPath, restoreTrained } from './checkpoint-model';
 
 /** What `dyrep detect train` stores in its checkpoints besides the weights. */
 export interface DetectionRunMeta {
@@ -43,15 +43,7 @@ export function loadDetectionModel(path: string): { model: CenterNet; meta: Dete
   const ckpt = readCheckpoint(file);
   try {
     const meta = detectionMetaOf(ckpt.meta.meta, file);
-    const model = createCenterNet(meta.centerNet as CenterNetOptions);
-    try {
-      restoreModel(model, ckpt, `checkpoint '${file}'`);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-    model.eval();
-    return { model, meta };
+    return { model: restoreTrained(createCenterNet(meta.centerNet as CenterNetOptions), ckpt, file), meta };
   } finally {
     disposeCheckpoint(ckpt);
   }
