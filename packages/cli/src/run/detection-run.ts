@@ -16,6 +16,7 @@ import { detectionSummaryRows } from '../report/detection-summary';
 import { loadRunBackbone } from './detection-backbone';
 import { channelsOfImages, openDetectionSplits, resolveDetectionSplits, validationLoader } from './detection-data';
 import { readDetectionMeta, type DetectionRunMeta } from './detection-model';
+import { freezeBackbone } from './freeze-backbone';
 
 /** What `dyrep detect train` writes to `summary.json`. */
 export interface DetectionSummary {
@@ -40,28 +41,6 @@ export interface DetectionRunOptions {
   overwrite?: boolean;
   /** Progress and log lines on stderr (default true). */
   progress?: boolean;
-}
-
-/**
- * Drops the backbone's gradients for the first `epochs` epochs (priority 100: after saliency, before
- * the optimizer), so only neck and head train; BN statistics still follow the data.
- */
-function freezeBackbone(epochs: number): Plugin {
-  let frozen = false;
-  return {
-    id: 'freeze-backbone',
-    priority: 100,
-    hooks: {
-      onEpochBegin: (_, epoch) => {
-        frozen = epoch < epochs;
-      },
-      onAfterBackward: (_, __, info) => {
-        if (!frozen) return;
-        const grads = info.grads as Map<string, unknown>;
-        for (const path of [...grads.keys()]) if (path.startsWith('backbone.')) grads.delete(path);
-      },
-    },
-  };
 }
 
 /**
