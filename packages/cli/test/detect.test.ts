@@ -14,7 +14,10 @@ import { useBackend } from '@dyrep/test-utils';
 import { readConfigFile, resolveTrainConfig } from '../src/config/load-config';
 import { runTraining } from '../src/run/training-run';
 import { loadCheckpointModel } from '../src/run/checkpoint-model';
-import { loadRunBackbone } from '../src/run/detection-backbone';
+import { loadBackbone, loadRunBackbone } from '../src/run/detection-backbone';
+import { createModel } from '@dyrep/models';
+import { randomizeBatchNorms } from '@dyrep/test-utils';
+import { toTorchSafetensors } from '@dyrep/weights';
 import { loadDetectionModel } from '../src/run/detection-model';
 import { openExportedModel } from '../src/run/exported-model';
 
@@ -90,6 +93,34 @@ describe('dyrep detect: backbone transfer, export and scoring the export', funct
     }
   });
 
+  it('a backbone from a PyTorch safetensors checkpoint (through @dyrep/weights) computes the source network\'s features; its classifier is skipped, anything else mismatched is one error', () => {
+    const rng = new Rng(4);
+    const source = createModel('resnet18', { width: 0.0625, stem: 'imagenet', inChannels: 3, numClasses: 7 }) as ImageModel;
+    randomizeBatchNorms(source, rng);
+    source.eval();
+    const file = join(dir, 'resnet18.safetensors');
+    writeFileSync(file, toTorchSafetensors(source, { architecture: 'resnet18', normalization: { mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3] } }));
+    const grey = tf.tensor4d(rng.uniformArray(2 * 32 * 32, 0, 1), [2, 32, 32, 1]);
+    const rgb = tf.tile(grey, [1, 1, 1, 3]);
+    const reference = source.forwardFeatures(rgb, [0, 1, 2]);
+    try {
+      for (const channels of [3, 1]) {
+        const t = loadBackbone(file, { structure: 'grown', channels, model: 'resnet18', width: 0.0625, stem: 'imagenet' });
+        expect(t.normalization?.mean).to.have.length(channels);
+        const net = createCenterNet({ numClasses: 2, ...t.architecture, backboneModel: t.model });
+        net.eval();
+        const features = (net.getModule('backbone') as ImageModel).forwardFeatures(channels === 3 ? rgb : grey, [0, 1, 2]);
+        features.forEach((f, i) => expect(compareOutputs(reference[i], f).maxRelDiff, `${channels} ch, stage ${i}`).to.be.at.most(1e-5));
+        tf.dispose(features);
+        net.dispose();
+      }
+      expect(() => loadBackbone(file, { structure: 'grown', channels: 3, model: 'resnet18', width: 0.125, stem: 'imagenet' })).to.throw(/resnet18\.safetensors/);
+    } finally {
+      tf.dispose([grey, rgb, ...reference]);
+      source.dispose();
+    }
+  });
+
   it('detect train from that run on RGB COCO-layout data; exported ONNX and tfjs give the raw outputs and the mAP of the trained detector; --config and --resume', async () => {
     const out = join(dir, 'det');
     const configFile = join(dir, 'detect.yaml');
@@ -100,7 +131,7 @@ describe('dyrep detect: backbone transfer, export and scoring the export', funct
     writeFileSync(configFile, ['epochs: 2', 'batch_size: 16', 'adjust_interval: 1', 'neck_channels: 8', 'backend: wasm'].join('\n'));
     const r = await dyrep(['detect', 'train', '--config', configFile, ...layout, '--backbone', classifier, '--input-size', '48', '--out', out]);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stderr).to.match(/inflated grey→RGB/).and.match(/3 channel\(s\), input 48×48/);
+    expect(r.stderr).to.match(/adapted to 3 channel\(s\)/).and.match(/3 channel\(s\), input 48×48/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.backbone).to.include(classifier);
     // The generated set, used through COCO's own layout flags, scored by the exported files.

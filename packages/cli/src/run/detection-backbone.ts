@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from '@dyrep/nn';
 import { createModel, type ImageModel } from '@dyrep/models';
 import { describeCheckpointStructure, restoreModel, type CheckpointMeta } from '@dyrep/trainer';
+import { adaptInputKernel, loadPretrained } from '@dyrep/weights';
+import { readFileSync } from 'node:fs';
 import { fuseModel } from '@dyrep/rep-blocks';
 import { traceGraph } from '@dyrep/exporter';
 import { ConfigError } from '../config/load-config';
@@ -20,12 +22,46 @@ export interface TransferredBackbone {
 }
 
 /**
- * Loads the model of a `dyrep train` run directory or checkpoint as a detector backbone: its grown
+ * Loads a detector backbone: a `FILE.safetensors` PyTorch checkpoint through `@dyrep/weights`
+ * ({@link loadSafetensorsBackbone}), or the model of a `dyrep train` run directory or checkpoint: its grown
  * structure kept (`grown`) or fused into plain convs first (`fused`). A grey run used on RGB data has
  * every conv that reads the image inflated from 1 to 3 input channels with weights `w / 3` (timm's
  * `adapt_input_conv`), so a grey picture given as RGB yields exactly the run's features; any other
  * channel mismatch is an error.
  */
+export function loadBackbone(path: string, o: { structure: 'grown' | 'fused'; channels: number; model: string; width: number; stem: 'cifar' | 'imagenet' }): TransferredBackbone {
+  return path.toLowerCase().endsWith('.safetensors') ? loadSafetensorsBackbone(path, o) : loadRunBackbone(path, o.structure, o.channels);
+}
+
+/**
+ * A plain registry backbone (`model`, `width`, `stem`) with the weights of a PyTorch checkpoint
+ * (safetensors) mapped by `@dyrep/weights`: the checkpoint's classifier is skipped by name, its stem
+ * adapted to `channels` (timm's `adapt_input_conv`), and anything else that does not match is one
+ * error naming the file and the keys.
+ */
+export function loadSafetensorsBackbone(file: string, o: { channels: number; model: string; width: number; stem: 'cifar' | 'imagenet' }): TransferredBackbone {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new ConfigError(`--backbone: cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const model = createModel(o.model, { width: o.width, stem: o.stem, inChannels: o.channels, numClasses: 1 }) as ImageModel;
+  try {
+    const report = loadPretrained(model, bytes, { architecture: o.model, source: file, resetHead: true, adaptStem: true });
+    return {
+      model,
+      architecture: { backbone: o.model, backboneOptions: { width: o.width, stem: o.stem, inChannels: o.channels } },
+      normalization: { mean: [...report.normalization.mean], std: [...report.normalization.std] },
+      inflated: report.adaptedStem ? [`stem (${report.adaptedStem.from} → ${report.adaptedStem.to} channels)`] : [],
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** {@link loadBackbone} from a `dyrep train` run directory or checkpoint file. */
 export function loadRunBackbone(path: string, structure: 'grown' | 'fused', channels: number): TransferredBackbone {
   const loaded = loadCheckpointModel(path);
   let model = loaded.model as ImageModel;
@@ -72,7 +108,7 @@ export function inflateInput(model: ImageModel, name: string, inputShape: number
   const paths = [...new Set(readers.map((c) => c.path))];
   const wide = createModel(name, { ...model.options, inChannels: channels });
   const state: Record<string, tf.Tensor> = { ...model.stateDict() };
-  const inflated = paths.map((p) => tf.tidy(() => tf.tile(tf.div(state[`${p}.weight`], channels), [1, 1, channels, 1])));
+  const inflated = paths.map((p) => adaptInputKernel(state[`${p}.weight`], channels));
   paths.forEach((p, i) => (state[`${p}.weight`] = inflated[i]));
   try {
     restoreModel(wide, { meta: describeCheckpointStructure(model) as CheckpointMeta, model: state, optimizer: new Map() }, `--backbone (${channels}-channel input)`);

@@ -13,7 +13,7 @@ import type { DetectConfig } from '../config/detect-schema';
 import { directoryStorage, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
 import { detectionSummaryRows } from '../report/detection-summary';
-import { loadRunBackbone } from './detection-backbone';
+import { loadBackbone } from './detection-backbone';
 import { channelsOfImages, openDetectionSplits, resolveDetectionSplits, validationLoader } from './detection-data';
 import { readDetectionMeta, type DetectionRunMeta } from './detection-model';
 import { freezeBackbone } from './freeze-backbone';
@@ -80,7 +80,7 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
     normalization = saved.normalization;
     backboneSource = saved.backbone;
   } else if (c.backbone) {
-    const t = loadRunBackbone(c.backbone, c.backboneStructure, channels);
+    const t = loadBackbone(c.backbone, { structure: c.backboneStructure, channels, model: c.model, width: c.width, stem: c.stem });
     normalization = t.normalization;
     const featureStrides = [4, 8, 16].filter((r) => t.model.featureInfo.some((f) => f.reduction === r));
     if (!featureStrides.length) {
@@ -89,7 +89,7 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
     }
     model = createCenterNet({ numClasses, ...t.architecture, featureStrides, channels: c.neckChannels, backboneModel: t.model });
     backboneSource = `${c.backbone} (${c.backboneStructure})`;
-    progress.log(`backbone: ${backboneSource}, ${t.architecture.backbone} width ${t.architecture.backboneOptions.width}, ${listRepBlocks(model).length} rep-block(s)${t.inflated.length ? `, input convs ${t.inflated.join(', ')} inflated grey→RGB` : ''}; classifier and unused stages dropped`);
+    progress.log(`backbone: ${backboneSource}, ${t.architecture.backbone} width ${t.architecture.backboneOptions.width}, ${listRepBlocks(model).length} rep-block(s)${t.inflated.length ? `, input convs ${t.inflated.join(', ')} adapted to ${channels} channel(s)` : ''}; classifier and unused stages dropped`);
   } else {
     model = createCenterNet({ numClasses, backbone: c.model, backboneOptions: { width: c.width, stem: c.stem, inChannels: channels }, channels: c.neckChannels });
   }
