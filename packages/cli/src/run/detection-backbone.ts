@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from '@dyrep/nn';
 import { createModel, type ImageModel } from '@dyrep/models';
-import { describeCheckpointStructure, restoreModel, type CheckpointMeta } from '@dyrep/trainer';
 import { adaptInputKernel, loadPretrained } from '@dyrep/weights';
 import { readFileSync } from 'node:fs';
-import { fuseModel } from '@dyrep/rep-blocks';
+import { applyArchitecture, describeArchitecture, fuseModel } from '@dyrep/rep-blocks';
 import { traceGraph } from '@dyrep/exporter';
 import { ConfigError } from '../config/load-config';
 import { loadCheckpointModel } from './checkpoint-model';
@@ -111,7 +110,8 @@ export function inflateInput(model: ImageModel, name: string, inputShape: number
   const inflated = paths.map((p) => adaptInputKernel(state[`${p}.weight`], channels));
   paths.forEach((p, i) => (state[`${p}.weight`] = inflated[i]));
   try {
-    restoreModel(wide, { meta: describeCheckpointStructure(model) as CheckpointMeta, model: state, optimizer: new Map() }, `--backbone (${channels}-channel input)`);
+    applyArchitecture(wide, describeArchitecture(model));
+    wide.loadStateDict(state);
   } catch (e) {
     wide.dispose();
     throw e;
