@@ -116,7 +116,7 @@ describe('the dyrep command', function () {
     expect(lastJson(e.stdout).AP).to.be.closeTo(summary.metrics.mAP, 1e-12);
     const again = await dyrep(args);
     expect(again.code).to.equal(1);
-    expect(again.stderr.trim()).to.match(/already holds a detection run; pass --force/);
+    expect(again.stderr.trim()).to.match(/already holds a detection run; pass --resume to continue it, --force to replace it/);
   });
 
   it('prints the 12 COCO numbers as the last line of detect eval', async () => {
