@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/register-all';
 import { registerTensorflowTrainingKernels } from './kernels/tensorflow-explicit-padding';
 import { importOptional } from './internal/optional-module';
+import { activeWasmThreads, prepareWasmBackend } from './wasm-threads';
 import type { OptionalImport } from './internal/optional-module';
 
 /** A backend name accepted by {@link initBackend}. */
@@ -18,12 +19,22 @@ export interface BackendChoice {
   gpu: boolean;
   /** One sentence on why this backend was chosen. */
   reason: string;
+  /** For `wasm`: the XNNPACK threads it runs with (1 = tfjs' single-threaded SIMD build). */
+  threads?: number;
 }
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
   /** Report the choice: `true` prints one line with `console.info`; a function receives that line. Silent by default. */
   log?: boolean | ((message: string) => void);
+  /**
+   * For `wasm` (also when `auto` lands on it): XNNPACK threads, an integer from 1 to 8. Default:
+   * every core Node may use (`os.availableParallelism()`, at most 8). `1` is tfjs' own
+   * single-threaded SIMD build; more runs its threaded-SIMD build on `worker_threads` (see
+   * docs/backends.md). Fixed once the wasm backend is initialised: a later call asking for another
+   * count rejects.
+   */
+  threads?: number;
 }
 
 /** The optional peer dependencies providing the `tensorflow` backend, and how to install them. */
@@ -38,6 +49,8 @@ export interface BackendProbes {
   activate(backend: string): Promise<boolean>;
   /** Whether the active `tensorflow` backend runs on a GPU (tfjs-node's `isUsingGpuDevice`). */
   gpuVisible(): boolean;
+  /** XNNPACK threads of the active `wasm` backend; fakes may leave it out. */
+  wasmThreads?(): number;
 }
 
 /**
@@ -64,6 +77,7 @@ const realProbes: BackendProbes = {
     const binding = (tf.backend() as { binding?: { isUsingGpuDevice?: () => boolean } }).binding;
     return binding?.isUsingGpuDevice?.() === true;
   },
+  wasmThreads: activeWasmThreads,
 };
 
 function installHint(): string {
@@ -112,6 +126,17 @@ async function activateOrThrow(probes: BackendProbes, backend: string): Promise<
   if (!(await probes.activate(backend))) throw new Error(`initBackend: tfjs could not initialise backend '${backend}'`);
 }
 
+async function activateWasm(probes: BackendProbes, options: InitBackendOptions, reason: string): Promise<BackendChoice> {
+  registerWasmTrainingKernels();
+  const threads = prepareWasmBackend(options.threads);
+  await activateOrThrow(probes, 'wasm');
+  const actual = probes.wasmThreads?.() ?? threads;
+  return {
+    backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: actual,
+    reason: `${reason} (${actual} thread${actual === 1 ? '' : 's'})`,
+  };
+}
+
 /** {@link initBackend} with replaceable probes (tests use fakes for the tfjs-node paths). */
 export async function initBackendWith(
   name: BackendName,
@@ -123,9 +148,7 @@ export async function initBackendWith(
     await activateOrThrow(probes, 'cpu');
     choice = { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, reason: "'cpu' was requested" };
   } else if (name === 'wasm') {
-    registerWasmTrainingKernels();
-    await activateOrThrow(probes, 'wasm');
-    choice = { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, reason: "'wasm' was requested" };
+    choice = await activateWasm(probes, options, "'wasm' was requested");
   } else if (name === 'tensorflow' || name === 'auto') {
     const prefix = name === 'auto' ? 'auto: ' : "'tensorflow' was requested and ";
     const found = await tryTensorflow(probes, prefix);
@@ -134,12 +157,7 @@ export async function initBackendWith(
     } else if (name === 'tensorflow') {
       throw new Error(`initBackend('tensorflow'): no TensorFlow binding available: ${found.failures.join('; ')}. ${installHint()}`);
     } else {
-      registerWasmTrainingKernels();
-      await activateOrThrow(probes, 'wasm');
-      choice = {
-        backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false,
-        reason: `auto: ${found.failures.join(' and ')}, so wasm (with this package's training kernels) is used`,
-      };
+      choice = await activateWasm(probes, options, `auto: ${found.failures.join(' and ')}, so wasm (with this package's training kernels) is used`);
     }
   } else {
     throw new Error(`initBackend: unknown backend '${String(name)}'; expected 'auto', 'tensorflow', 'wasm' or 'cpu'`);
