@@ -101,17 +101,18 @@ export function batchNormTrain(
     const { mean, variance } = tf.moments(xIn, axes);
     onStats(mean, variance, count);
     const rstd = tf.rsqrt(tf.add(variance, eps));
-    save([xIn, mean, rstd]);
+    // γ is saved too: it may be an intermediate (a merged rep-block concatenates its BNs' γ), not only a variable.
+    save([xIn, mean, rstd, g]);
     const scale = tf.mul(g, rstd);
     const value = tf.add(tf.mul(tf.sub(xIn, mean), scale), b);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, mu, r] = saved;
+        const [xs, mu, r, gs] = saved;
         const xhat = tf.mul(tf.sub(xs, mu), r);
         const sumDy = tf.sum(dy, axes);
         const sumDyXhat = tf.sum(tf.mul(dy, xhat), axes);
-        const k = tf.div(tf.mul(g, r), count);
+        const k = tf.div(tf.mul(gs, r), count);
         const dx = tf.mul(k, tf.sub(tf.sub(tf.mul(dy, count), sumDy), tf.mul(xhat, sumDyXhat)));
         return [dx, sumDyXhat, sumDy];
       },

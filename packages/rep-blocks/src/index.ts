@@ -8,6 +8,8 @@ export { Branch, ConvBnBranch, OneByOneKxkBranch, OneByOneAvgBranch, IdentityBra
 export type { CreateBranchOptions } from './branch-modules';
 export { RepBlock, isRepBlock, DEFAULT_MAX_DEPTH } from './rep-block';
 export type { RepBlockOptions } from './rep-block';
+export { setMergeStrategy, mergeStrategy, MERGE_STRATEGIES } from './merged-execution';
+export type { MergeStrategy } from './merged-execution';
 export { growConv, growAt, listGrowableConvs, blockGeometryOf } from './grow';
 export type { GrowOptions, GrowableConv } from './grow';
 export { selectBranchesToCut } from './cut';

@@ -3,6 +3,7 @@ import { BatchNorm2d, Conv2d, Module, type BatchNorm2dOptions, type Rng } from '
 import { BRANCH_KINDS, normalizeGeometry, type BlockGeometry, type BlockGeometryInput, type BranchKind } from './branches';
 import { Branch, ConvBnBranch, createBranch, fuseBranches } from './branch-modules';
 import { absorbInto } from './internal/conv-like';
+import { mergeStrategy, mergedBranchSum } from './merged-execution';
 import { resolveBranches, type PresetName } from './presets';
 import type { FusedKernel } from './transforms/fused-kernel';
 
@@ -90,9 +91,16 @@ export class RepBlock extends Module {
     return this.geometry.outChannels;
   }
 
+  /**
+   * Sum of the branches. In training mode the branches may be computed merged (one conv for
+   * several same-input branches, see `setMergeStrategy`); the values and gradients are the same.
+   */
   override forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const ys = this.branchKinds.map((k) => this.branch(k).forward(x));
+      const branches = this.branchKinds.map((k) => this.branch(k));
+      const strategy = mergeStrategy();
+      if (this.training && strategy !== 'separate') return mergedBranchSum(branches, x, this.geometry, strategy);
+      const ys = branches.map((b) => b.forward(x));
       return ys.length === 1 ? ys[0] : tf.addN(ys);
     });
   }
