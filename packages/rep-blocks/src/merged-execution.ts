@@ -25,11 +25,13 @@ export type MergeStrategy = 'separate' | 'same-input' | 'heads' | 'both';
 /** The strategies, in the order of {@link MergeStrategy}'s description. */
 export const MERGE_STRATEGIES: readonly MergeStrategy[] = ['separate', 'same-input', 'heads', 'both'];
 
-let activeStrategy: MergeStrategy = 'heads';
+let activeStrategy: MergeStrategy = 'separate';
 
 /**
- * Sets how every rep-block computes its branches in training mode (default `heads`, the fastest
- * measured on wasm and tensorflow; see docs/benchmarks.md). Returns the previous strategy.
+ * Sets how every rep-block computes its branches in training mode. Default `separate`: on wasm
+ * the merged strategies measured slower (`tools/bench-merge-strategies.ts`, docs/benchmarks.md):
+ * the zero-padded kernels add multiply-adds and the concatenations and splits add copies that
+ * outweigh the saved kernel launches. Returns the previous strategy.
  */
 export function setMergeStrategy(strategy: MergeStrategy): MergeStrategy {
   if (!MERGE_STRATEGIES.includes(strategy)) throw new Error(`setMergeStrategy: unknown strategy '${String(strategy)}'; expected ${MERGE_STRATEGIES.join(', ')}`);
