@@ -37,6 +37,12 @@ interface ChildResult {
   package: string;
   rows: { variant: string; params: number; convs: number; medianMs: number; minMs: number; error?: string }[];
   overhead: { bareMs: number; plainTrainerMs: number; trainerMs: number };
+  /** Peak resident set size of the child process (MiB), taken after the DBB step (its largest phase). */
+  peakRssMiB: number;
+  /** wasm: XNNPACK threads. */
+  threads?: number;
+  /** 1-minute load average at each phase (the machine may be shared). */
+  load: Record<string, number>;
 }
 
 function median(xs: number[]): number {
@@ -176,7 +182,8 @@ async function overhead() {
 
 async function child(backend: 'tensorflow' | 'wasm'): Promise<void> {
   const choice = await initBackend(backend);
-  const phase = (s: string) => console.error(`[${backend}] ${s} (${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB)`);
+  const load: Record<string, number> = {};
+  const phase = (s: string) => (load[s] = os.loadavg()[0], console.error(`[${backend}] ${s} (${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, load ${load[s].toFixed(1)})`));
   // The DBB step last: on wasm at batch 64 it exhausts the wasm heap and aborts the module.
   phase('Trainer overhead');
   const over = await overhead();
@@ -188,7 +195,8 @@ async function child(backend: 'tensorflow' | 'wasm'): Promise<void> {
   } catch (err) {
     rows.push({ variant: 'DBB everywhere', params: 0, convs: 0, medianMs: NaN, minMs: NaN, error: String((err as Error).message ?? err).split('\n')[0] });
   }
-  const result: ChildResult = { backend: choice.backend, package: choice.package, rows, overhead: over };
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const result: ChildResult = { backend: choice.backend, package: choice.package, rows, overhead: over, peakRssMiB, threads: choice.threads, load };
   phase('done');
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 }
