@@ -11,7 +11,7 @@ export { CHECKPOINT_FORMAT, CHECKPOINT_NAME, readCheckpoint, readCheckpointMeta,
 export type { CheckpointMeta, LoadedCheckpoint, PartialEpoch } from './checkpoint';
 export { MetricsLog, METRICS_NAME } from './metrics-log';
 export type { EpochRecord, StructureEvent } from './metrics-log';
-export { createProgress, silentProgress } from './progress';
-export type { ProgressReporter } from './progress';
+export { createProgress, heartbeatLine, silentProgress } from './progress';
+export type { ProgressOptions, ProgressReporter } from './progress';
 export { classificationTask, crossEntropy, topKCorrect } from './classification-task';
 export type { ClassificationBatch, ClassificationTaskOptions } from './classification-task';

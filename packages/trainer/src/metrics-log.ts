@@ -18,7 +18,10 @@ export interface EpochRecord {
   seconds: number;
   /** Part of the training loop spent waiting for the next batch (the data pipeline's visible cost). */
   dataSeconds: number;
+  /** Parameters of the structure after this epoch's structure change (what the next epoch trains). */
   params: number;
+  /** Parameters of the structure this epoch trained (before the change at its end). */
+  trainParams: number;
   flops: number;
   events: StructureEvent[];
   [metric: string]: unknown;

@@ -12,11 +12,26 @@ export interface ProgressReporter {
   log(message: string): void;
 }
 
+/** Options of {@link createProgress}. */
+export interface ProgressOptions {
+  /**
+   * When the stream is not a terminal: seconds between heartbeat lines within an epoch (batch,
+   * loss, throughput, ETA); 0 prints only the line at the end of each epoch. Default 30.
+   */
+  intervalSeconds?: number;
+  /** Clock in milliseconds (default `Date.now`); tests pass a fake one. */
+  now?: () => number;
+}
+
 /**
  * A progress bar with loss, throughput and ETA on a terminal (cli-progress), or, when `stream` is
- * not a TTY, one plain line per epoch (plus a line every `plainEvery` batches) so logs stay readable.
+ * not a TTY (a log file, CI), plain lines: a heartbeat every `intervalSeconds` and one line per
+ * epoch, so a long epoch is never silent.
  */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr, plainEvery = 0): ProgressReporter {
+export function createProgress(stream: NodeJS.WriteStream = process.stderr, options: ProgressOptions = {}): ProgressReporter {
+  const intervalMs = (options.intervalSeconds ?? 30) * 1000;
+  if (!(intervalMs >= 0)) throw new Error(`progress: intervalSeconds must be a non-negative number, got ${options.intervalSeconds}`);
+  const now = options.now ?? Date.now;
   let started = 0;
   let label = '';
   if (stream.isTTY) {
@@ -55,16 +70,20 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, plai
       },
     };
   }
+  let total = 0;
+  let lastLine = 0;
   return {
-    start(epoch, epochs) {
-      started = Date.now();
+    start(epoch, epochs, batches) {
+      started = now();
+      lastLine = started;
+      total = batches;
       label = `epoch ${epoch + 1}/${epochs}`;
     },
     update(done, examples, loss) {
-      if (plainEvery > 0 && done % plainEvery === 0) {
-        const secs = (Date.now() - started) / 1000;
-        stream.write(`${label} batch ${done} loss ${loss.toFixed(4)} ${Math.round(examples / Math.max(secs, 1e-9))} img/s\n`);
-      }
+      const t = now();
+      if (intervalMs === 0 || t - lastLine < intervalMs || done >= total) return;
+      lastLine = t;
+      stream.write(`${heartbeatLine(label, done, total, examples, loss, (t - started) / 1000)}\n`);
     },
     stop(summary) {
       stream.write(`${summary}\n`);
@@ -73,6 +92,22 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, plai
       stream.write(`${message}\n`);
     },
   };
+}
+
+/** `epoch 2/10 batch 120/938 (13%) loss 0.4312, 850 img/s, elapsed 1m02s, ETA 7m05s`: one heartbeat line. */
+export function heartbeatLine(label: string, done: number, total: number, examples: number, loss: number, seconds: number): string {
+  const speed = seconds > 0 ? Math.round(examples / seconds) : 0;
+  const eta = done > 0 ? (seconds / done) * (total - done) : NaN;
+  return `${label} batch ${done}/${total} (${Math.floor((100 * done) / total)}%) loss ${loss.toFixed(4)}, ${speed} img/s, elapsed ${duration(seconds)}, ETA ${duration(eta)}`;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}h${pad(m)}m${pad(s % 60)}s` : `${m}m${pad(s % 60)}s`;
 }
 
 /** A reporter that prints nothing (tests, library use). */

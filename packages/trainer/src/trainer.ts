@@ -217,6 +217,7 @@ export class Trainer<B> {
           finalMetrics = await task.evaluate(model, validation.epoch());
           await this.hooks.emit('onValidationEnd', ctx, finalMetrics);
         }
+        const trainParams = countParams(model);
         const epochEvents = [...carried, ...(await this.applyPendingMutations(epoch))];
         carried = [];
         const seconds = (performance.now() - t0) / 1000;
@@ -228,6 +229,7 @@ export class Trainer<B> {
           seconds,
           dataSeconds,
           params: countParams(model),
+          trainParams,
           flops: countFlops(model, this.opts.inputShape),
           events: epochEvents,
         };

@@ -1,5 +1,5 @@
 import type { EpochRecord, StructureEvent } from '@dyrep/trainer';
-import { escapeXml, lineChart } from './svg-chart';
+import { epochAxis, escapeXml, lineChart, type LineChartOptions } from './svg-chart';
 import { structureTimeline } from './structure-timeline';
 
 /** One training run shown in a report: its per-epoch records and structure changes. */
@@ -23,22 +23,44 @@ export interface ReportPage {
   skipTimeline?: (run: ReportRun) => boolean;
 }
 
-/** A self-contained HTML page (inline CSS and SVG, no scripts or network) with curves, structure timelines and a results table. */
+/** The report's curves, each a function of an epoch record (records without the value are skipped). */
+function curves(metric: ReportPage['metric']): { options: LineChartOptions; value: (h: EpochRecord) => number }[] {
+  return [
+    { options: { title: metric.label, yLabel: metric.label, format: 'percent' }, value: (h) => Number(h[metric.key]) },
+    { options: { title: 'Training loss', yLabel: 'loss', format: 'number' }, value: (h) => h.trainLoss },
+    { options: { title: 'Validation loss', yLabel: 'loss', format: 'number' }, value: (h) => Number(h.val_loss) },
+    { options: { title: 'Learning rate (last step of the epoch)', yLabel: 'learning rate', format: 'exponent' }, value: (h) => h.lr },
+    {
+      // Old metrics files have only `params` (after the epoch's change).
+      options: { title: 'Training-structure parameters (during each epoch)', yLabel: 'parameters', format: 'integer', steps: true },
+      value: (h) => h.trainParams ?? h.params,
+    },
+  ];
+}
+
+/**
+ * A self-contained HTML page (inline CSS and SVG, no scripts or network): results table, then the
+ * curves (validation metric, training and validation loss, learning rate, parameters) and the
+ * structure timelines stacked on one shared epoch axis.
+ */
 export function renderReport(page: ReportPage): string {
-  const series = (value: (h: EpochRecord) => number) =>
-    page.runs.map((r) => ({ name: r.name, points: r.history.map((h) => [h.epoch + 1, value(h)] as [number, number]) }));
+  const axis = epochAxis(Math.max(1, ...page.runs.map((r) => r.epochs)));
+  const charts = curves(page.metric)
+    .map(({ options, value }) =>
+      lineChart(axis, page.runs.map((r) => ({ name: r.name, points: r.history.map((h) => [h.epoch + 1, value(h)] as [number, number]) })), options),
+    )
+    .join('');
   const timelines = page.runs
     .filter((r) => r.events.length && !page.skipTimeline?.(r))
-    .map((r) => `<h3>${escapeXml(r.name)}</h3>${structureTimeline(r.events, r.epochs)}${eventList(r.events)}`)
+    .map((r) => `<h3>${escapeXml(r.name)}</h3>${structureTimeline(r.events, axis)}${eventList(r.events)}`)
     .join('');
-  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   const { header, rows } = page.table;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(page.title)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
-h1{font-size:22px}h2{font-size:18px;margin-top:28px}h3{font-size:15px}
-.charts{display:flex;flex-wrap:wrap;gap:16px}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px}h3{font-size:15px;margin:12px 0 4px}
+.charts svg{display:block;margin-bottom:8px}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 code{background:#f4f4f4;padding:1px 4px}
 </style></head><body>
@@ -48,7 +70,7 @@ code{background:#f4f4f4;padding:1px 4px}
 <table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead>
 <tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
 <h2>Curves</h2>
-<div class="charts">${lineChart(page.metric.label, 'epoch', page.metric.label, series((h) => Number(h[page.metric.key])), pct)}${lineChart('Training loss', 'epoch', 'loss', series((h) => h.trainLoss), (v) => v.toFixed(2))}${lineChart('Training-structure parameters', 'epoch', 'parameters', series((h) => h.params), (v) => Math.round(v).toLocaleString('en-US'))}</div>
+<div class="charts">${charts}</div>
 <h2>Structure timeline</h2>
 ${timelines || '<p>The structure did not change during training.</p>'}
 </body></html>

@@ -1,61 +1,132 @@
-/** One line of a chart. */
+import { niceScale } from './axis-scale';
+
+/** One line of a chart: `[x, y]` points in increasing x. */
 export interface Series {
   name: string;
   points: [number, number][];
 }
 
+/**
+ * The epoch axis every panel of a report shares (the charts and the structure timelines), so that
+ * one epoch is at the same horizontal position in all of them: x is the number of epochs completed,
+ * 0 … `epochs`; a value measured at the end of (0-based) epoch e is drawn at e + 1.
+ */
+export interface EpochAxis {
+  epochs: number;
+  /** Panel width and the plot's left and right edges, in pixels. */
+  width: number;
+  left: number;
+  right: number;
+}
+
+/** The report's epoch axis for runs of up to `epochs` epochs: 1000 px panels, a 210 px label column. */
+export function epochAxis(epochs: number): EpochAxis {
+  return { epochs: Math.max(1, epochs), width: 1000, left: 210, right: 980 };
+}
+
+/** Pixel position of `x` epochs completed on `axis`. */
+export function epochX(axis: EpochAxis, x: number): number {
+  return axis.left + (x / axis.epochs) * (axis.right - axis.left);
+}
+
+/** Integer epoch ticks of the axis (0 … epochs, about 10 of them). */
+export function epochTicks(axis: EpochAxis): number[] {
+  return niceScale([0, axis.epochs], { integer: true, count: Math.min(10, axis.epochs) }).ticks.filter((t) => t <= axis.epochs);
+}
+
+/** How a chart's values are printed on its ticks and tooltips. */
+export type ValueFormat = 'percent' | 'integer' | 'number' | 'exponent';
+
+/** Formats `v` with the precision the tick `step` needs, so neighbouring ticks never print the same. */
+export function formatValue(v: number, format: ValueFormat, step: number): string {
+  const decimals = (s: number) => Math.max(0, Math.min(8, -Math.floor(Math.log10(s) + 1e-9)));
+  switch (format) {
+    case 'percent':
+      return `${(v * 100).toFixed(decimals(step * 100))}%`;
+    case 'integer':
+      return Math.round(v).toLocaleString('en-US');
+    case 'exponent':
+      return v === 0 ? '0' : v.toExponential(Math.max(1, Math.min(4, Math.round(Math.log10(Math.abs(v) / step)))));
+    default:
+      return v.toFixed(decimals(step));
+  }
+}
+
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+
+/** The colour of the i-th run in every chart. */
+export function seriesColor(i: number): string {
+  return PALETTE[i % PALETTE.length];
+}
 
 /** Escapes text for HTML/SVG. */
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function niceTicks(min: number, max: number, count = 5): number[] {
-  if (min === max) return [min];
-  const step0 = (max - min) / count;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0) ?? step0;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + 1e-12; v += step) ticks.push(+v.toPrecision(12));
-  return ticks;
+/** Approximate rendered width (px) of `text` at an 11 px system-ui font. */
+function textWidth(text: string): number {
+  return text.length * 6.4;
 }
 
-/** A self-contained SVG line chart with axes, ticks, axis titles and a legend. */
-export function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[], format = (v: number) => String(v)): string {
-  const w = 560;
-  const h = 320;
-  const m = { l: 64, r: 16, t: 36, b: 48 };
-  const all = series.flatMap((s) => s.points);
-  if (!all.length) return `<svg width="${w}" height="60" role="img"><text x="10" y="30">${escapeXml(title)}: no data</text></svg>`;
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs) === Math.min(...xs) ? Math.min(...xs) + 1 : Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y0 === y1) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const pad = (y1 - y0) * 0.05;
-  y0 -= pad;
-  y1 += pad;
-  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (w - m.l - m.r);
-  const sy = (y: number) => h - m.b - ((y - y0) / (y1 - y0)) * (h - m.t - m.b);
+/** Options of {@link lineChart}. */
+export interface LineChartOptions {
+  title: string;
+  yLabel: string;
+  format: ValueFormat;
+  /**
+   * Draw each point as a horizontal step over the epoch it belongs to (x − 1 … x), for values that
+   * hold during an epoch (the structure trained), rather than a line through end-of-epoch points.
+   */
+  steps?: boolean;
+  height?: number;
+}
+
+/**
+ * A self-contained SVG line chart on the shared epoch axis: y ticks from {@link niceScale}, the
+ * y-axis title left of the widest tick label, a legend of the series, a tooltip per point.
+ */
+export function lineChart(axis: EpochAxis, series: readonly Series[], o: LineChartOptions): string {
+  const h = o.height ?? 230;
+  const top = 44;
+  const bottom = h - 34;
+  const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[1]));
+  if (!all.length) return '';
+  const scale = niceScale(all.map((p) => p[1]), { integer: o.format === 'integer' });
+  const step = scale.ticks.length > 1 ? scale.ticks[1] - scale.ticks[0] : Math.abs(scale.max) || 1;
+  const label = (v: number) => formatValue(v, o.format, step);
+  const sy = (y: number) => bottom - ((y - scale.min) / (scale.max - scale.min)) * (bottom - top);
   const parts: string[] = [];
-  parts.push(`<text x="${w / 2}" y="20" text-anchor="middle" font-weight="600">${escapeXml(title)}</text>`);
-  for (const t of niceTicks(y0, y1)) {
-    parts.push(`<line x1="${m.l}" x2="${w - m.r}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${m.l - 6}" y="${sy(t) + 4}" text-anchor="end" font-size="11">${escapeXml(format(t))}</text>`);
+  parts.push(`<text x="${axis.left}" y="18" font-weight="600" font-size="14">${escapeXml(o.title)}</text>`);
+  const widest = Math.max(...scale.ticks.map((t) => textWidth(label(t))));
+  for (const t of scale.ticks) {
+    parts.push(`<line x1="${axis.left}" x2="${axis.right}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${axis.left - 8}" y="${sy(t) + 4}" text-anchor="end" font-size="11">${escapeXml(label(t))}</text>`);
   }
-  for (const t of niceTicks(x0, x1).filter((t) => Number.isInteger(t))) {
-    parts.push(`<text x="${sx(t)}" y="${h - m.b + 16}" text-anchor="middle" font-size="11">${t}</text>`);
+  for (const t of epochTicks(axis)) {
+    parts.push(`<line x1="${epochX(axis, t)}" x2="${epochX(axis, t)}" y1="${bottom}" y2="${bottom + 4}" stroke="#333"/>`);
+    parts.push(`<text x="${epochX(axis, t)}" y="${bottom + 16}" text-anchor="middle" font-size="11">${t}</text>`);
   }
-  parts.push(`<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${h - m.b}" stroke="#333"/><line x1="${m.l}" x2="${w - m.r}" y1="${h - m.b}" y2="${h - m.b}" stroke="#333"/>`);
-  parts.push(`<text x="${(m.l + w - m.r) / 2}" y="${h - 10}" text-anchor="middle" font-size="12">${escapeXml(xLabel)}</text>`);
-  parts.push(`<text transform="translate(16 ${(m.t + h - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(yLabel)}</text>`);
+  parts.push(`<line x1="${axis.left}" x2="${axis.left}" y1="${top}" y2="${bottom}" stroke="#333"/><line x1="${axis.left}" x2="${axis.right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
+  parts.push(`<text x="${axis.right}" y="${h - 4}" text-anchor="end" font-size="12">epochs completed</text>`);
+  const titleX = Math.max(14, axis.left - 8 - widest - 12);
+  parts.push(`<text transform="translate(${titleX} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(o.yLabel)}</text>`);
+  let legendX = axis.left + textWidth(o.title) * 1.3 + 24;
   series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length];
-    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ');
+    const color = seriesColor(i);
+    const pts = s.points.filter((p) => Number.isFinite(p[1]));
+    if (!pts.length) return;
+    const d = o.steps
+      ? pts.map((p, j) => `${j ? 'L' : 'M'}${epochX(axis, p[0] - 1).toFixed(1)},${sy(p[1]).toFixed(1)} L${epochX(axis, p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ')
+      : pts.map((p, j) => `${j ? 'L' : 'M'}${epochX(axis, p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    for (const p of s.points) parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="3" fill="${color}"><title>${escapeXml(`${s.name}: ${format(p[1])} at ${p[0]}`)}</title></circle>`);
-    parts.push(`<rect x="${m.l + 10 + i * 110}" y="${m.t - 4}" width="12" height="4" fill="${color}"/><text x="${m.l + 26 + i * 110}" y="${m.t}" font-size="11">${escapeXml(s.name)}</text>`);
+    for (const p of pts) {
+      const cx = epochX(axis, o.steps ? p[0] - 0.5 : p[0]).toFixed(1);
+      const tip = o.steps ? `${s.name}: ${label(p[1])} during epoch ${p[0]}` : `${s.name}: ${label(p[1])} after epoch ${p[0]}`;
+      parts.push(`<circle cx="${cx}" cy="${sy(p[1]).toFixed(1)}" r="3" fill="${color}"><title>${escapeXml(tip)}</title></circle>`);
+    }
+    parts.push(`<rect x="${legendX}" y="10" width="14" height="4" fill="${color}"/><text x="${legendX + 18}" y="16" font-size="11">${escapeXml(s.name)}</text>`);
+    legendX += 18 + textWidth(s.name) + 22;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${escapeXml(title)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${axis.width}" height="${h}" viewBox="0 0 ${axis.width} ${h}" role="img" aria-label="${escapeXml(o.title)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }
