@@ -8,7 +8,9 @@ export const BRANCH_KINDS: readonly BranchKind[] = ['kxk', '1x1', '1x1_kxk', '1x
  * Replace the conv at `path` by a rep-block with `branches` (which must include `kxk`). The new
  * branches' last BN starts at γ = `gate` (default 0.01) and `kxk` takes the difference, so the
  * block computes what the conv computed. `dropFollowingBn` (static DBB baselines) also replaces
- * the BatchNorm that followed the conv by an identity, as each branch has its own.
+ * the BatchNorm that followed the conv by an identity, as each branch has its own. `init: 'fresh'`
+ * (the authors' static DBB baseline) builds the block with PyTorch's default initialisation and
+ * unit BN scales instead: not function-preserving, for before training.
  */
 export interface GrowOp {
   type: 'grow';
@@ -16,13 +18,20 @@ export interface GrowOp {
   branches: readonly BranchKind[];
   gate?: number;
   dropFollowingBn?: boolean;
+  init?: 'preserving' | 'fresh';
 }
 
-/** Remove `branches` from the rep-block at `path`, folding them into its `kxk` branch. */
+/**
+ * Remove `branches` from the rep-block at `path`, keeping its eval-mode function: `mode: 'fold'`
+ * (default) folds them into the `kxk` conv, keeping `kxk`'s BN and nested block; `'reset'` is the
+ * authors' cut, "as in growing": `kxk`'s BN is reset (γ = 1, β = 0, fresh statistics), a block
+ * nested in `kxk` is re-initialised, and the `kxk` conv takes the difference.
+ */
 export interface CutOp {
   type: 'cut';
   path: string;
   branches: readonly BranchKind[];
+  mode?: 'fold' | 'reset';
 }
 
 /**

@@ -17,6 +17,11 @@ export interface DyrepPolicyOptions {
   recalBnBatches?: number;
   /** Cut thresholds (std 0.02, weight 0.1). */
   cut?: CutRuleOptions;
+  /**
+   * How a cut keeps the function: `fold` (default, ours: into the `kxk` conv, keeping its BN and
+   * nested block) or `reset` (the authors': `kxk`'s BN reset, a nested block re-initialised).
+   */
+  cutMode?: 'fold' | 'reset';
   /** Plugin id (default `dyrep`). */
   id?: string;
 }
@@ -35,6 +40,8 @@ export function dyrepPolicy(options: DyrepPolicyOptions): Plugin {
   const topK = positiveInt('topK', options.topK ?? 1);
   const recalBnBatches = nonNegativeInt('recalBnBatches', options.recalBnBatches ?? 20);
   const collector = options.saliency;
+  const cutMode = options.cutMode ?? 'fold';
+  if (cutMode !== 'fold' && cutMode !== 'reset') throw new Error(`dyrep policy: cutMode must be 'fold' or 'reset', got '${cutMode as string}'`);
   return {
     id: options.id ?? 'dyrep',
     priority: 60,
@@ -42,7 +49,7 @@ export function dyrepPolicy(options: DyrepPolicyOptions): Plugin {
     hooks: {
       onEpochEnd(ctx, epoch) {
         if ((epoch + 1) % adjustInterval !== 0 || epoch >= maxAdjustEpochs || epoch + 1 >= ctx.epochs) return;
-        const ops = [...growOps(ctx, collector, topK), ...cutOps(ctx, options.cut)];
+        const ops = [...growOps(ctx, collector, topK), ...cutOps(ctx, options.cut, cutMode)];
         if (ops.length) ctx.proposeMutation({ source: options.id ?? 'dyrep', ops, recalibrateBnBatches: recalBnBatches });
       },
     },
@@ -56,11 +63,11 @@ function growOps(ctx: TrainerContext, collector: SaliencyCollector, topK: number
     .map(({ path }) => ({ type: 'grow', path, branches: fullBranches(ctx.model.getModule(path) as Conv2d) }));
 }
 
-function cutOps(ctx: TrainerContext, rule?: CutRuleOptions): CutOp[] {
+function cutOps(ctx: TrainerContext, rule: CutRuleOptions | undefined, mode: 'fold' | 'reset'): CutOp[] {
   const ops: CutOp[] = [];
   for (const { path, block } of listRepBlocks(ctx.model)) {
     const cut = selectBranchesToCut(block.branchWeights(), rule);
-    if (cut.length) ops.push({ type: 'cut', path, branches: cut });
+    if (cut.length) ops.push({ type: 'cut', path, branches: cut, ...(mode === 'reset' ? { mode } : {}) });
   }
   return ops;
 }

@@ -2,7 +2,7 @@ import type { Plugin } from '@dyrep/core';
 import type { SaliencyCollector } from '@dyrep/saliency';
 import type { CutRuleOptions } from '@dyrep/rep-blocks';
 import { dyrepPolicy } from './dyrep-policy';
-import { nonePolicy, staticPolicy } from './static-policy';
+import { nonePolicy, staticPolicy, type StaticVariant } from './static-policy';
 
 /** Everything a policy factory may use; each policy reads what it needs. */
 export interface PolicyOptions {
@@ -13,6 +13,10 @@ export interface PolicyOptions {
   topK?: number;
   recalBnBatches?: number;
   cut?: CutRuleOptions;
+  /** `dyrep`: how a cut keeps the function (`fold`, default, or the authors' `reset`). */
+  cutMode?: 'fold' | 'reset';
+  /** `dbb`: this project's function-preserving baseline (`preserving`, default) or the authors' (`authors`). */
+  dbbVariant?: StaticVariant;
 }
 
 /** Builds a policy plugin from options. */
@@ -24,7 +28,7 @@ const builtin: Readonly<Record<string, PolicyFactory>> = {
     if (!o.saliency) throw new Error("the 'dyrep' policy needs a saliency collector (options.saliency)");
     return dyrepPolicy({ ...o, saliency: o.saliency });
   },
-  dbb: () => staticPolicy({ preset: 'dbb' }),
+  dbb: (o) => staticPolicy({ preset: 'dbb', variant: o.dbbVariant }),
   repvgg: () => staticPolicy({ preset: 'repvgg' }),
   acb: () => staticPolicy({ preset: 'acb' }),
 };

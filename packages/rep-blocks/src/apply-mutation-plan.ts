@@ -30,7 +30,7 @@ export async function applyMutationPlan(model: Module, proposed: MutationPlan, o
     if (op.type !== 'cut') continue;
     const block = model.getModule(op.path);
     if (!isRepBlock(block)) throw new Error(`cannot cut '${op.path}': it is a ${block.constructor.name}, not a rep-block`);
-    block.cut(op.branches);
+    block.cut(op.branches, { mode: op.mode });
     if (block.branchKinds.length === 1) model.setModule(op.path, block.toConv()).dispose();
   }
   const after = variableIds(model);
@@ -49,7 +49,7 @@ async function grow(model: Module, op: GrowOp, recalBatches: number, options: Ap
   if (!(target instanceof Conv2d)) throw new Error(`cannot grow '${op.path}': it is a ${target.constructor.name}, not a Conv2d`);
   const inputs = recalBatches > 0 && options.recalibrationBatches ? await captureInputs(model, target, options.recalibrationBatches()) : [];
   try {
-    const block = growAt(model, op.path, { branches: op.branches, gate: op.gate, calibrationInputs: inputs.length ? inputs : undefined });
+    const block = growAt(model, op.path, { branches: op.branches, gate: op.gate, init: op.init, calibrationInputs: inputs.length ? inputs : undefined });
     if (op.dropFollowingBn) {
       const bnPath = followingBatchNormPath(model, op.path);
       if (bnPath) model.setModule(bnPath, new Identity()).dispose();

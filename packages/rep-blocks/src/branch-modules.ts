@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AvgPool2d, BatchNorm2d, Conv2d, Module, kaimingNormalFanOut, type BatchNorm2dOptions, type Rng } from '@dyrep/nn';
+import { AvgPool2d, BatchNorm2d, Conv2d, Module, kaimingNormalFanOut, uniformInit, type BatchNorm2dOptions, type Rng } from '@dyrep/nn';
 import type { BlockGeometry, BranchKind } from './branches';
 import { BnAndPad } from './bn-and-pad';
 import { convKernel } from './internal/conv-like';
@@ -181,24 +181,38 @@ export class IdentityBranch extends Branch {
   }
 }
 
+/**
+ * How new branch convs are initialised: `he-normal` (this project's, and the authors' for grown
+ * branches) N(0, 2/(kh·kw·cout)) with zero biases; `pytorch-default` PyTorch's `nn.Conv2d` default,
+ * U(±1/√fan_in) with fan_in = (cin/groups)·kh·kw for weights and for the `kxk` bias (the authors'
+ * static DBB baseline builds its blocks this way).
+ */
+export type BranchInit = 'he-normal' | 'pytorch-default';
+
 /** Options for {@link createBranch}. */
 export interface CreateBranchOptions {
   /** Options of every BatchNorm in the branch. */
   bn?: BatchNorm2dOptions;
-  /** Source for the He-normal conv initialisation (default: the global one). */
+  /** Conv initialisation (default `he-normal`). */
+  init?: BranchInit;
+  /** Source for the conv initialisation (default: the global one). */
   rng?: Rng;
 }
 
 /**
- * Builds a freshly initialised branch of `kind` for `geometry`: convs He-normal fan-out
- * N(0, 2/(kh·kw·cout)), `kxk`'s conv with a zero bias, other convs without bias, BNs γ = 1, β = 0,
- * running mean 0, running variance 1. The caller checks validity first.
+ * Builds a freshly initialised branch of `kind` for `geometry`: convs initialised per
+ * `options.init` (default He-normal fan-out N(0, 2/(kh·kw·cout)) with a zero `kxk` bias), other
+ * convs without bias, BNs γ = 1, β = 0, running mean 0, running variance 1. The caller checks
+ * validity first.
  */
 export function createBranch(kind: BranchKind, geometry: BlockGeometry, options: CreateBranchOptions = {}): Branch {
   const { inChannels: cin, outChannels: cout, kernelSize: k, stride: s, padding: p, groups: g } = geometry;
   const bn = (c: number) => new BatchNorm2d(c, options.bn);
-  const conv = (ci: number, co: number, kh: number, kw: number, stride: number, padding: [[number, number], [number, number]], bias = false) =>
-    new Conv2d({
+  const pytorch = options.init === 'pytorch-default';
+  const conv = (ci: number, co: number, kh: number, kw: number, stride: number, padding: [[number, number], [number, number]], bias = false) => {
+    const shape: [number, number, number, number] = [kh, kw, ci / g, co];
+    const bound = 1 / Math.sqrt((ci / g) * kh * kw);
+    return new Conv2d({
       inChannels: ci,
       outChannels: co,
       kernelSize: [kh, kw],
@@ -206,8 +220,10 @@ export function createBranch(kind: BranchKind, geometry: BlockGeometry, options:
       padding,
       groups: g,
       bias,
-      weight: kaimingNormalFanOut([kh, kw, ci / g, co], options.rng),
+      weight: pytorch ? (uniformInit(shape, bound, options.rng) as tf.Tensor4D) : kaimingNormalFanOut(shape, options.rng),
+      ...(bias && pytorch ? { biasValue: uniformInit([co], bound, options.rng) as tf.Tensor1D } : {}),
     });
+  };
   const none: [[number, number], [number, number]] = [[0, 0], [0, 0]];
   switch (kind) {
     case 'kxk':

@@ -4,6 +4,7 @@ import { normalizeGeometry, type BlockGeometry, type BranchKind } from './branch
 import type { PresetName } from './presets';
 import { recalibrateBn } from './recalibrate-bn';
 import { DEFAULT_MAX_DEPTH, RepBlock, isRepBlock } from './rep-block';
+import { DEFAULT_GATE } from './branch-init';
 
 /** Options of {@link growConv}. */
 export interface GrowOptions {
@@ -11,6 +12,13 @@ export interface GrowOptions {
   branches?: PresetName | Iterable<BranchKind>;
   /** γ of the last BN of every new branch (default 0.01). */
   gate?: number;
+  /**
+   * `preserving` (default): the block computes what the conv computed (below). `fresh`: the
+   * authors' static DBB baseline: a new block with PyTorch's default initialisation and BN γ = 1,
+   * β = 0 in every branch, ignoring the conv's weights and `gate` (not function-preserving; meant
+   * for before training).
+   */
+  init?: 'preserving' | 'fresh';
   /** Nesting depth of the new block (default 0; {@link growAt} computes it). */
   depth?: number;
   /** Maximum nesting levels (default 2). */
@@ -56,12 +64,18 @@ export function blockGeometryOf(conv: Conv2d): BlockGeometry | string {
  * new branch γ = `gate`, other BNs γ = 1, β = 0, running statistics reset (or recalibrated on
  * `calibrationInputs`); the `kxk` branch gets a NEW conv with bias and a BN with γ = 1, β = 0,
  * and its conv is set so that `kxk` contributes `W_orig − W_others`, `b_orig − b_others` after its
- * BN's eval scaling. `conv` is left untouched (the caller disposes it).
+ * BN's eval scaling. With `init: 'fresh'` the block is instead newly initialised (the authors'
+ * static DBB baseline). `conv` is left untouched (the caller disposes it).
  */
 export function growConv(conv: Conv2d, options: GrowOptions = {}): RepBlock {
   const geometry = blockGeometryOf(conv);
   if (typeof geometry === 'string') throw new Error(`growConv: conv cannot be grown: ${geometry}`);
-  const gate = options.gate ?? 0.01;
+  const gate = options.gate ?? DEFAULT_GATE;
+  if (options.init === 'fresh') {
+    const fresh = new RepBlock({ ...geometry, branches: options.branches ?? 'full', depth: options.depth, maxDepth: options.maxDepth, bn: options.bn, init: 'pytorch-default', rng: options.rng });
+    fresh.train(conv.training);
+    return fresh;
+  }
   const block = new RepBlock({
     ...geometry,
     branches: options.branches ?? 'full',

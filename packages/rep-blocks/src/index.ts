@@ -5,11 +5,12 @@ export { PRESETS, listPresets, presetBranches, resolveBranches } from './presets
 export type { PresetName } from './presets';
 export { BnAndPad } from './bn-and-pad';
 export { Branch, ConvBnBranch, OneByOneKxkBranch, OneByOneAvgBranch, IdentityBranch, createBranch, fuseBranches } from './branch-modules';
-export type { CreateBranchOptions } from './branch-modules';
+export type { CreateBranchOptions, BranchInit } from './branch-modules';
 export { RepBlock, isRepBlock, DEFAULT_MAX_DEPTH } from './rep-block';
-export type { RepBlockOptions } from './rep-block';
+export type { RepBlockOptions, CutMode, CutOptions } from './rep-block';
 export { setMergeStrategy, mergeStrategy, MERGE_STRATEGIES } from './merged-execution';
 export type { MergeStrategy } from './merged-execution';
+export { DEFAULT_GATE, reinitialiseBranch, resetBatchNorm } from './branch-init';
 export { growConv, growAt, listGrowableConvs, blockGeometryOf } from './grow';
 export type { GrowOptions, GrowableConv } from './grow';
 export { selectBranchesToCut } from './cut';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Module, type BatchNorm2dOptions, type Rng } from '@dyrep/nn';
 import { BRANCH_KINDS, normalizeGeometry, type BlockGeometry, type BlockGeometryInput, type BranchKind } from './branches';
-import { Branch, ConvBnBranch, createBranch, fuseBranches } from './branch-modules';
+import { Branch, ConvBnBranch, createBranch, fuseBranches, type BranchInit } from './branch-modules';
+import { DEFAULT_GATE, reinitialiseBranch, resetBatchNorm, zeroConv } from './branch-init';
 import { absorbInto } from './internal/conv-like';
 import { mergeStrategy, mergedBranchSum } from './merged-execution';
 import { resolveBranches, type PresetName } from './presets';
@@ -20,7 +21,26 @@ export interface RepBlockOptions extends BlockGeometryInput {
   maxDepth?: number;
   /** Options of every BatchNorm created. */
   bn?: BatchNorm2dOptions;
+  /** Conv initialisation of every branch (default `he-normal`). */
+  init?: BranchInit;
   /** Source for conv initialisation (default: the global one). */
+  rng?: Rng;
+}
+
+/**
+ * How {@link RepBlock.cut} keeps the block's function (spec §5, both exact in eval mode):
+ * `fold` (default) adds the cut branches' fused kernel to the `kxk` conv, keeping `kxk`'s BN and
+ * any block nested in it; `reset` is the authors' cut, "as in growing": the `kxk` BN is reset
+ * (γ = 1, β = 0, fresh statistics), a block nested in `kxk` is re-initialised (its branches as in
+ * a grow, gates 0.01), and the `kxk` conv takes the difference. The kept branches are untouched
+ * either way, and every variable keeps its identity.
+ */
+export type CutMode = 'fold' | 'reset';
+
+/** Options of {@link RepBlock.cut}. */
+export interface CutOptions {
+  mode?: CutMode;
+  /** Source for the re-initialisation of `reset` (default: the global one). */
   rng?: Rng;
 }
 
@@ -32,8 +52,9 @@ export interface RepBlockOptions extends BlockGeometryInput {
  * branch's children. The k×k conv in `kxk` (`kxk.conv`) and in `1x1_kxk` (`1x1_kxk.conv2`) may be a
  * nested block of depth `depth + 1`.
  *
- * Fresh blocks are initialised like new layers (He-normal convs, BN γ = 1, β = 0); use
- * `growConv` for a block that reproduces a trained conv.
+ * Fresh blocks are initialised like new layers (He-normal convs, or PyTorch's default with
+ * `init: 'pytorch-default'`; BN γ = 1, β = 0); use `growConv` for a block that reproduces a
+ * trained conv.
  */
 export class RepBlock extends Module {
   /** The conv geometry this block stands for. */
@@ -53,7 +74,7 @@ export class RepBlock extends Module {
       throw new Error(`RepBlock: nesting depth ${this.depth} exceeds the maximum (blocks may have depth 0…${this.maxDepth - 1}, maxDepth ${this.maxDepth})`);
     }
     const kinds = resolveBranches(options.branches ?? 'dbb', this.geometry);
-    for (const kind of kinds) this.registerModule(kind, createBranch(kind, this.geometry, { bn: options.bn, rng: options.rng }));
+    for (const kind of kinds) this.registerModule(kind, createBranch(kind, this.geometry, { bn: options.bn, init: options.init, rng: options.rng }));
   }
 
   /** Present branch kinds in canonical order. */
@@ -152,24 +173,63 @@ export class RepBlock extends Module {
   }
 
   /**
-   * Removes branches and folds their eval-mode function into `kxk`, so the block's eval output
-   * is unchanged (spec §5): their fused kernel is absorbed by `kxk`'s conv (same variables, new
-   * values, so optimizer state keyed by path survives). Removed branches are disposed. `kxk`
-   * cannot be cut; a block left with `kxk` alone can be replaced by {@link toConv}.
+   * Removes branches so that the block's eval output is unchanged (spec §5), by {@link CutMode}
+   * `fold` (default: their fused kernel is absorbed by `kxk`'s conv) or `reset` (the authors':
+   * `kxk`'s BN and nested block start afresh, `kxk`'s conv takes the difference). Removed branches
+   * are disposed; the others keep their variables. `kxk` cannot be cut; a block left with `kxk`
+   * alone can be replaced by {@link toConv}.
    */
-  cut(kinds: Iterable<BranchKind>): void {
+  cut(kinds: Iterable<BranchKind>, options: CutOptions = {}): void {
     const list = [...new Set(kinds)];
     if (list.includes('kxk')) throw new Error("rep-block: cannot cut 'kxk' (it absorbs the other branches)");
     for (const k of list) this.branch(k); // throws for absent ones
     if (list.length === 0) return;
-    const branches = list.map((k) => this.branch(k));
-    const delta = fuseBranches(branches);
+    if ((options.mode ?? 'fold') === 'reset') {
+      const target = this.fuse();
+      try {
+        for (const k of list) this.unregisterModule(k).dispose();
+        this.resetKxk(options.rng);
+        this.absorbDifference(target);
+      } finally {
+        tf.dispose([target.kernel, target.bias]);
+      }
+      return;
+    }
+    const delta = fuseBranches(list.map((k) => this.branch(k)));
     try {
       this.absorb(delta);
     } finally {
       tf.dispose([delta.kernel, delta.bias]);
     }
     for (const k of list) this.unregisterModule(k).dispose();
+  }
+
+  /**
+   * `kxk` as a grow leaves it before taking the difference: its BN γ = 1, β = 0 with fresh
+   * statistics; a nested block re-initialised throughout (every branch as in a grow, its own
+   * `kxk` likewise), a plain conv zeroed.
+   */
+  private resetKxk(rng?: Rng): void {
+    resetBatchNorm(this.kxk.bn);
+    const inner = this.kxk.conv;
+    if (isRepBlock(inner)) {
+      for (const k of inner.branchKinds) if (k !== 'kxk') reinitialiseBranch(inner.branch(k), DEFAULT_GATE, rng);
+      inner.resetKxk(rng);
+    } else {
+      zeroConv(inner as Conv2d);
+    }
+  }
+
+  /** Makes the block's fused conv equal `target` (borrowed) by absorbing the difference into `kxk`. */
+  private absorbDifference(target: FusedKernel): void {
+    const current = this.fuse();
+    const delta = tf.tidy(() => ({ kernel: tf.sub(target.kernel, current.kernel) as tf.Tensor4D, bias: tf.sub(target.bias, current.bias) as tf.Tensor1D }));
+    tf.dispose([current.kernel, current.bias]);
+    try {
+      this.absorb(delta);
+    } finally {
+      tf.dispose([delta.kernel, delta.bias]);
+    }
   }
 
   /**
