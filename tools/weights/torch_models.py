@@ -64,15 +64,18 @@ SPECS = {"resnet18": (BasicBlock, [2, 2, 2, 2]), "resnet34": (BasicBlock, [3, 4,
 
 
 class ResNet(nn.Module):
-    def __init__(self, name, num_classes=1000, in_channels=3, width=1.0):
+    def __init__(self, name, num_classes=1000, in_channels=3, width=1.0, stem="imagenet"):
         super().__init__()
         block, layers = SPECS[name]
-        stem = scale(64, width)
-        self.conv1 = nn.Conv2d(in_channels, stem, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(stem)
+        stem_channels = scale(64, width)
+        if stem == "imagenet":
+            self.conv1 = nn.Conv2d(in_channels, stem_channels, 7, 2, 3, bias=False)
+        else:  # the common CIFAR variant: 3x3 stride-1 stem, no max-pool (same parameter names)
+            self.conv1 = nn.Conv2d(in_channels, stem_channels, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(stem_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, 2, 1)
-        cin = stem
+        self.maxpool = nn.MaxPool2d(3, 2, 1) if stem == "imagenet" else nn.Identity()
+        cin = stem_channels
         for i, blocks in enumerate(layers):
             planes = scale(64 * 2 ** i, width)
             seq = []
@@ -116,9 +119,9 @@ class VGG(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
-def build(name, **kwargs):
-    """A model by dyrep-ts registry name: resnet18, resnet34, resnet50 or vgg16_bn."""
-    return VGG(**kwargs) if name == "vgg16_bn" else ResNet(name, **kwargs)
+def build(name, stem="imagenet", **kwargs):
+    """A model by dyrep-ts registry name: resnet18, resnet34, resnet50 (stem imagenet or cifar) or vgg16_bn."""
+    return VGG(**kwargs) if name == "vgg16_bn" else ResNet(name, stem=stem, **kwargs)
 
 
 def randomize(model, generator):

@@ -59,4 +59,4 @@ export { randomHorizontalFlip } from './transforms/random-horizontal-flip';
 export { cutout } from './transforms/cutout';
 export type { CutoutOptions } from './transforms/cutout';
 export { trainTransforms, evalTransforms, pipelineNormalization } from './transforms/pipelines';
-export type { PipelineName } from './transforms/pipelines';
+export type { PipelineName, PipelineOptions } from './transforms/pipelines';

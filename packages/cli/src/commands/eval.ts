@@ -55,7 +55,9 @@ export function evalCommand(): Command {
         const loaded = loadCheckpointModel(opts.checkpoint!);
         try {
           const dataset = opts.dataset ?? loaded.config.dataset;
-          const data = await prepareData({ dataset, dataDir: opts.dataDir ?? loaded.config.dataDir, testLimit, trainLimit: 1 });
+          const prepared = await prepareData({ dataset, dataDir: opts.dataDir ?? loaded.config.dataDir, testLimit, trainLimit: 1 });
+          // The run's own normalisation (a pretrained checkpoint's, when it started from one).
+          const data = loaded.normalization ? { ...prepared, normalization: loaded.normalization } : prepared;
           const metrics = await classificationTask().evaluate(loaded.model, testLoader(data, { dataset, batchSize }).epoch());
           result = { source: opts.checkpoint, format: 'checkpoint', dataset, examples: data.test.size, top1: metrics.top1, top5: metrics.top5, loss: metrics.loss };
         } finally {

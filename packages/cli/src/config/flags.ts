@@ -10,7 +10,7 @@ export type FlagTable<T> = Record<keyof T & string, [FlagKind, string]>;
 
 /** How each train option is typed on the command line, with its help text. */
 const FLAGS: FlagTable<TrainConfig> = {
-  model: ['string', 'model name from the registry (resnet18, resnet34, resnet50, vgg16, mobilenet_v1, repvgg_a0)'],
+  model: ['string', 'model name from the registry (resnet18, resnet34, resnet50, vgg16, vgg16_bn, mobilenet_v1, repvgg_a0)'],
   width: ['number', 'channel width multiplier'],
   stem: ['string', 'cifar (3×3) or imagenet (7×7 + max-pool) stem'],
   dataset: ['string', 'fashion-mnist, mnist, cifar10, cifar100, image-folder, synthetic'],
@@ -40,7 +40,10 @@ const FLAGS: FlagTable<TrainConfig> = {
   seed: ['int', 'random seed'],
   out: ['string', 'output directory'],
   resume: ['bool', 'continue the run in --out from its checkpoint'],
-  export: ['list', 'export formats after training: tfjs,onnx (empty for none)'],
+  export: ['list', 'export formats after training: tfjs,onnx,safetensors (empty for none; safetensors = torchvision layout)'],
+  pretrained: ['string', 'initial weights: a PyTorch .safetensors checkpoint (torchvision naming) or a dyrep run directory/checkpoint'],
+  resetHead: ['bool', 'with --pretrained: keep a fresh classifier (another class count)'],
+  adaptStem: ['bool', "with --pretrained: adapt the stem conv to the data's input channels (timm's adapt_input_conv)"],
 };
 
 function parse(kind: FlagKind, name: string, raw: string): unknown {

@@ -36,7 +36,10 @@ export const trainConfigSchema = z
     seed: nonNegativeInt.default(0),
     out: z.string().min(1).default('runs/latest'),
     resume: z.boolean().default(false),
-    export: z.array(z.enum(['tfjs', 'onnx'])).default(['tfjs', 'onnx']),
+    export: z.array(z.enum(['tfjs', 'onnx', 'safetensors'])).default(['tfjs', 'onnx']),
+    pretrained: z.string().min(1).optional(),
+    resetHead: z.boolean().default(false),
+    adaptStem: z.boolean().default(false),
   })
   .strict();
 

@@ -7,7 +7,7 @@ export interface PreparedData {
   classNames: string[];
   /** `[H, W, C]` of one example. */
   inputShape: [number, number, number];
-  /** Normalisation applied by the pipelines (and embedded in exports), or null. */
+  /** Normalisation applied by the loaders (and embedded in exports): the dataset's, or a pretrained checkpoint's; null for none. */
   normalization: ChannelStats | null;
   /** Where the data came from, for the log. */
   description: string;
@@ -42,11 +42,11 @@ export function trainLoader(data: PreparedData, o: { dataset: string; batchSize:
     batchSize: o.batchSize,
     shuffle: true,
     seed: o.seed,
-    transforms: o.augment ? trainTransforms(o.dataset) : evalTransforms(o.dataset),
+    transforms: o.augment ? trainTransforms(o.dataset, data) : evalTransforms(o.dataset, data),
   });
 }
 
 /** The evaluation loader: fixed order, normalisation only. */
 export function testLoader(data: PreparedData, o: { dataset: string; batchSize: number }): DataLoader {
-  return new DataLoader(data.test, { batchSize: o.batchSize, transforms: evalTransforms(o.dataset) });
+  return new DataLoader(data.test, { batchSize: o.batchSize, transforms: evalTransforms(o.dataset, data) });
 }

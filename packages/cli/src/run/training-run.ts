@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '@dyrep/backend';
 import { deploy, exportOnnx, exportTfjs } from '@dyrep/exporter';
-import { createModel, getModelInfo } from '@dyrep/models';
+import { createModel, getModelInfo, type ImageModel } from '@dyrep/models';
 import { createPolicy, listPolicies } from '@dyrep/evolution';
 import { createMetric } from '@dyrep/saliency';
 import { countFlops, countParams, manualSeed, type Module } from '@dyrep/nn';
@@ -12,6 +12,7 @@ import type { Plugin } from '@dyrep/core';
 import type { TrainConfig } from '../config/schema';
 import { ConfigError } from '../config/load-config';
 import { buildPlugins } from './build-plugins';
+import { applyPretrained, checkWeightsOptions, torchSafetensorsOf } from './pretrained';
 import { prepareData, testLoader, trainLoader, type PreparedData } from './prepare-data';
 import { directoryStorage, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
@@ -75,10 +76,15 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
   const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
   const backend = await initBackend(config.backend);
   progress.log(`backend: ${backend.backend} (${backend.reason})`);
-  const data = await prepareData(config);
+  let data = await prepareData(config);
   progress.log(`data: ${data.description}`);
   manualSeed(config.seed);
   const model = buildModel(config, data);
+  if (config.pretrained) {
+    const start = applyPretrained(model as ImageModel, config);
+    progress.log(start.description);
+    if (start.normalization) data = { ...data, normalization: start.normalization };
+  }
   const train = trainLoader(data, config);
   const stepsPerEpoch = train.numBatches;
   const totalSteps = config.epochs * stepsPerEpoch;
@@ -108,6 +114,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
     const deployed = deploy(model, { inputShape: [1, ...data.inputShape] });
     try {
       const exports = await exportModel(deployed, config, data, out);
+      if (config.export.includes('safetensors')) {
+        // torchvision layout keeps the BNs: the trained network with its blocks fused, not BN-folded.
+        exports.safetensors = join(out, 'export', 'model.safetensors');
+        await writeFileAtomic(exports.safetensors, torchSafetensorsOf(model, config.model, data));
+      }
       const batch = tf.tidy(() => tf.randomUniform([8, ...data.inputShape], 0, 1, 'float32', config.seed));
       const deployMaxRelDiff = relativeDiff(model, deployed, batch);
       batch.dispose();
@@ -149,6 +160,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
 /** Fails fast, before any data is read, on an unknown model, policy or metric name. */
 function checkNames(config: TrainConfig): void {
   getModelInfo(config.model);
+  checkWeightsOptions(config);
   if (!listPolicies().includes(config.policy)) createPolicy(config.policy);
   if (config.policy === 'dyrep') createMetric(config.metric);
 }

@@ -25,23 +25,34 @@ function check(name: string): PipelineName {
  * - `mnist`: random crop (pad 2), normalise (no flip: digits are not mirror-symmetric);
  * - `imagenet` / `image-folder`: horizontal flip, normalise with ImageNet statistics (images are resized at load time);
  * - `synthetic`: nothing (its patterns are orientation-dependent).
+ *
+ * `options.normalization` replaces the dataset's statistics (e.g. those a pretrained checkpoint
+ * was trained with); it adds normalisation to `synthetic` too.
  */
-export function trainTransforms(name: PipelineName | string): BatchTransform[] {
+export function trainTransforms(name: PipelineName | string, options: PipelineOptions = {}): BatchTransform[] {
   const n = check(name);
+  const stats = options.normalization ?? pipelineNormalization(n);
+  const norm = stats ? [normalize(stats.mean, stats.std)] : [];
   switch (n) {
     case 'cifar10':
     case 'cifar100':
-      return [randomCrop({ padding: 4 }), randomHorizontalFlip(), normalize(DATASET_STATS[n].mean, DATASET_STATS[n].std), cutout({ size: 16 })];
+      return [randomCrop({ padding: 4 }), randomHorizontalFlip(), ...norm, cutout({ size: 16 })];
     case 'fashion-mnist':
-      return [randomCrop({ padding: 2 }), randomHorizontalFlip(), normalize(DATASET_STATS[n].mean, DATASET_STATS[n].std)];
+      return [randomCrop({ padding: 2 }), randomHorizontalFlip(), ...norm];
     case 'mnist':
-      return [randomCrop({ padding: 2 }), normalize(DATASET_STATS.mnist.mean, DATASET_STATS.mnist.std)];
+      return [randomCrop({ padding: 2 }), ...norm];
     case 'imagenet':
     case 'image-folder':
-      return [randomHorizontalFlip(), normalize(DATASET_STATS.imagenet.mean, DATASET_STATS.imagenet.std)];
+      return [randomHorizontalFlip(), ...norm];
     case 'synthetic':
-      return [];
+      return norm;
   }
+}
+
+/** Options of {@link trainTransforms} and {@link evalTransforms}. */
+export interface PipelineOptions {
+  /** Normalise with these statistics instead of the dataset's. */
+  normalization?: ChannelStats | null;
 }
 
 /** The per-channel normalisation the pipelines of `name` apply (null for `synthetic`): what an exported model must include. */
@@ -51,8 +62,8 @@ export function pipelineNormalization(name: PipelineName | string): ChannelStats
   return n === 'image-folder' || n === 'imagenet' ? DATASET_STATS.imagenet : DATASET_STATS[n];
 }
 
-/** The evaluation pipeline: normalisation only (nothing for `synthetic`); deterministic. */
-export function evalTransforms(name: PipelineName | string): BatchTransform[] {
-  const stats = pipelineNormalization(name);
+/** The evaluation pipeline: normalisation only (nothing for `synthetic`, unless `options.normalization`); deterministic. */
+export function evalTransforms(name: PipelineName | string, options: PipelineOptions = {}): BatchTransform[] {
+  const stats = options.normalization ?? pipelineNormalization(name);
   return stats ? [normalize(stats.mean, stats.std)] : [];
 }

@@ -1,0 +1,122 @@
+// `dyrep train --pretrained` and `dyrep export --pretrained | --format safetensors`, end to end in fresh processes.
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCheckpointFile } from '@dyrep/trainer';
+import { useBackend } from '@dyrep/test-utils';
+import { IMAGENET_NORMALIZATION, parseSafetensors, readFloat32 } from '@dyrep/weights';
+import { openExportedModel } from '../src/run/exported-model';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = resolve(here, '..', 'src', 'bin.ts');
+const tiny = resolve(here, '..', 'configs', 'fashion-mnist-tiny.yaml');
+const fixtures = resolve(here, '..', '..', 'weights', 'test', 'fixtures');
+const r18 = join(fixtures, 'resnet18.safetensors');
+
+function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', bin, ...args], { maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return d / s;
+};
+
+describe('pretrained weights through the dyrep command', function () {
+  this.timeout(300000);
+  useBackend('wasm');
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dyrep-weights-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("export --pretrained converts a PyTorch checkpoint: the ONNX file gives PyTorch's logits, safetensors gives the file back", async () => {
+    const onnx = join(dir, 'r18.onnx');
+    const r = await dyrep(['export', '--pretrained', r18, '--model', 'resnet18', '--width', '0.0625', '--input-size', '64', '--format', 'onnx', '--out', onnx, '--backend', 'wasm']);
+    expect(r.code, r.stderr).to.equal(0);
+    const io = parseSafetensors(new Uint8Array(readFileSync(join(fixtures, 'resnet18-64.io.safetensors'))));
+    const shape = io.tensors.get('input')!.shape as [number, number, number, number];
+    // The export takes [0, 1] pixels and normalises with ImageNet's statistics; PyTorch saw the normalised batch.
+    const x01 = tf.tidy(() => {
+      const x = tf.transpose(tf.tensor4d(readFloat32(io, 'input'), shape), [0, 2, 3, 1]);
+      return tf.add(tf.mul(x, IMAGENET_NORMALIZATION.std as number[]), IMAGENET_NORMALIZATION.mean as number[]) as tf.Tensor4D;
+    });
+    const model = await openExportedModel(onnx);
+    const y = await model.predict(x01);
+    expect(relDiff(y.dataSync(), readFloat32(io, 'logits'))).to.be.below(1e-4);
+    tf.dispose([x01, y]);
+    model.dispose();
+
+    const back = join(dir, 'r18.safetensors');
+    const s = await dyrep(['export', '--pretrained', r18, '--model', 'resnet18', '--width', '0.0625', '--input-size', '64', '--format', 'safetensors', '--out', back]);
+    expect(s.code, s.stderr).to.equal(0);
+    const original = parseSafetensors(new Uint8Array(readFileSync(r18)));
+    const written = parseSafetensors(new Uint8Array(readFileSync(back)));
+    expect([...written.tensors.keys()].sort()).to.deep.equal([...original.tensors.keys()].sort());
+    for (const k of original.tensors.keys()) {
+      if (!k.endsWith('num_batches_tracked')) expect(relDiff(readFloat32(written, k), readFloat32(original, k)), k).to.be.below(1e-5);
+    }
+  });
+
+  it('train --pretrained FILE --reset-head --adapt-stem fine-tunes, stores the normalisation, exports safetensors; a run starts from that run', async () => {
+    const out = join(dir, 'ft');
+    const common = ['--config', tiny, '--stem', 'imagenet', '--backend', 'wasm'];
+    const r = await dyrep(['train', ...common, '--pretrained', r18, '--reset-head', '--adapt-stem', '--export', 'onnx,safetensors', '--out', out]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/pretrained: .*resnet18\.safetensors \(\d+ tensors; classifier reset; stem adapted 3 → 1 channels\)/);
+    const meta = readCheckpointFile(join(out, 'checkpoint', 'last.ckpt')).meta as { meta: { normalization: { mean: number[]; std: number[] } } };
+    const grey = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(meta.meta.normalization.mean[0]).to.be.closeTo(grey(IMAGENET_NORMALIZATION.mean), 1e-9);
+    expect(meta.meta.normalization.std[0]).to.be.closeTo(grey(IMAGENET_NORMALIZATION.std), 1e-9);
+    const exported = parseSafetensors(new Uint8Array(readFileSync(join(out, 'export', 'model.safetensors'))));
+    expect(exported.tensors.get('conv1.weight')!.shape).to.deep.equal([4, 1, 7, 7]);
+    expect(exported.tensors.get('fc.weight')!.shape).to.deep.equal([10, 32]);
+    expect(JSON.parse(exported.metadata['dyrep.normalization']).mean[0]).to.be.closeTo(grey(IMAGENET_NORMALIZATION.mean), 1e-9);
+    // eval uses the run's (pretrained) normalisation: the checkpoint and the ONNX export score the same.
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    for (const source of [['--checkpoint', out], ['--model', join(out, 'export', 'model.onnx')]]) {
+      const e = await dyrep(['eval', ...source, '--test-limit', '128', '--backend', 'wasm']);
+      expect(e.code, e.stderr).to.equal(0);
+      expect(JSON.parse(e.stdout.trim().split('\n').pop()!).top1, source.join(' ')).to.equal(summary.testAccuracy);
+    }
+    expect(summary.events.filter((e: { type: string }) => e.type === 'grow').length, 'the first run grew').to.be.greaterThan(0);
+    const next = await dyrep(['train', ...common, '--epochs', '1', '--pretrained', out, '--out', join(dir, 'ft2'), '--export', '']);
+    expect(next.code, next.stderr).to.equal(0);
+    expect(next.stderr).to.match(/pretrained: run checkpoint .*last\.ckpt \(\d+ grown block\(s\) kept\)/);
+  });
+
+  it('answers bad weights with one line naming the file or flag, and writes nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--pretrained', r18], /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/],
+      [['--pretrained', join(dir, 'missing.safetensors')], /^dyrep: --pretrained '.*missing\.safetensors': no such file or directory$/],
+      [['--pretrained', join(fixtures, 'vgg16_bn.safetensors'), '--reset-head', '--adapt-stem'], /^dyrep: .*vgg16_bn\.safetensors: does not fit resnet18 .*missing.*unexpected/],
+      [['--pretrained', r18, '--model', 'mobilenet_v1'], /^dyrep: no PyTorch mapping for model 'mobilenet_v1'; models with one: resnet18, resnet34, resnet50, vgg16_bn$/],
+    ];
+    const truncated = join(dir, 'truncated.safetensors');
+    writeFileSync(truncated, readFileSync(r18).subarray(0, 100_000));
+    cases.push([['--pretrained', truncated, '--reset-head', '--adapt-stem'], /^dyrep: .*truncated\.safetensors: tensor '.*': data_offsets \[\d+, \d+\] reach past the end of the data/]);
+    for (const [flags, message] of cases) {
+      const out = join(dir, `bad-${flags.length}-${message.source.length}`);
+      const r = await dyrep(['train', '--config', tiny, '--stem', 'imagenet', '--backend', 'wasm', '--out', out, ...flags]);
+      expect(r.code, flags.join(' ')).to.equal(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);
+      expect(lines[lines.length - 1]).to.match(message);
+      expect(existsSync(join(out, 'checkpoint')), `${flags.join(' ')} wrote a checkpoint`).to.equal(false);
+    }
+  });
+});
