@@ -99,7 +99,8 @@ describe('pretrained weights through the dyrep command', function () {
     expect(next.stderr).to.match(/pretrained: run checkpoint .*last\.ckpt \(\d+ grown block\(s\) kept\)/);
   });
 
-  it('answers bad weights with one line naming the file or flag, and writes nothing', async () => {
+  it('answers bad weights with one line naming the file or flag, and writes nothing', async function () {
+    this.timeout(900000); // five fresh processes
     const cases: [string[], RegExp][] = [
       [['--pretrained', r18], /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/],
       [['--pretrained', join(dir, 'missing.safetensors')], /^dyrep: --pretrained '.*missing\.safetensors': no such file or directory$/],
@@ -111,7 +112,7 @@ describe('pretrained weights through the dyrep command', function () {
     cases.push([['--pretrained', truncated, '--reset-head', '--adapt-stem'], /^dyrep: .*truncated\.safetensors: tensor '.*': data_offsets \[\d+, \d+\] reach past the end of the data/]);
     for (const [flags, message] of cases) {
       const out = join(dir, `bad-${flags.length}-${message.source.length}`);
-      const r = await dyrep(['train', '--config', tiny, '--stem', 'imagenet', '--backend', 'wasm', '--out', out, ...flags]);
+      const r = await dyrep(['train', '--config', tiny, '--stem', 'imagenet', '--backend', 'wasm', '--train-limit', '64', '--test-limit', '32', '--out', out, ...flags]);
       expect(r.code, flags.join(' ')).to.equal(1);
       const lines = r.stderr.trim().split('\n');
       expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);

@@ -20,21 +20,26 @@ export interface FixtureCase {
   adaptStem?: boolean;
 }
 
-export const CASES: FixtureCase[] = JSON.parse(readFileSync(join(FIXTURES, 'fixtures.json'), 'utf8')).cases;
+/** The cases of a fixtures directory's `fixtures.json` (the committed ones by default; CI makes full-size ones). */
+export function loadCases(dir = FIXTURES): FixtureCase[] {
+  return JSON.parse(readFileSync(join(dir, 'fixtures.json'), 'utf8')).cases;
+}
+
+export const CASES: FixtureCase[] = loadCases();
 
 /** Bytes of a fixture file. */
-export function fixtureBytes(file: string): Uint8Array {
-  return new Uint8Array(readFileSync(join(FIXTURES, file)));
+export function fixtureBytes(file: string, dir = FIXTURES): Uint8Array {
+  return new Uint8Array(readFileSync(join(dir, file)));
 }
 
 /** A parsed fixture file. */
-export function fixture(file: string): SafetensorsFile {
-  return parseSafetensors(fixtureBytes(file), file);
+export function fixture(file: string, dir = FIXTURES): SafetensorsFile {
+  return parseSafetensors(fixtureBytes(file, dir), file);
 }
 
 /** The case's input as NHWC and PyTorch's logits. */
-export function io(c: FixtureCase): { x: tf.Tensor4D; logits: Float32Array } {
-  const f = fixture(c.io);
+export function io(c: FixtureCase, dir = FIXTURES): { x: tf.Tensor4D; logits: Float32Array } {
+  const f = fixture(c.io, dir);
   const shape = f.tensors.get('input')!.shape;
   const x = tf.tidy(() => tf.transpose(tf.tensor4d(readFloat32(f, 'input'), shape as [number, number, number, number]), [0, 2, 3, 1]));
   return { x, logits: readFloat32(f, 'logits') };
