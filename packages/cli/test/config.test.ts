@@ -3,6 +3,10 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalOptionName, readConfigFile, resolveTrainConfig, ConfigError } from '@dyrep/cli';
+import type { GrowOp, MutationPlan, TrainerContext } from '@dyrep/core';
+import { createModel } from '@dyrep/models';
+import type { Module } from '@dyrep/nn';
+import { buildPlugins } from '../src/run/build-plugins';
 
 describe('configuration', () => {
   let dir: string;
@@ -50,3 +54,36 @@ describe('configuration', () => {
     expect(() => readConfigFile(join(dir, 'missing.yaml'))).to.throw(ConfigError, /cannot read config file .*ENOENT/);
   });
 });
+
+describe("the authors' method variants as options", () => {
+  it('default to ours, read every spelling, and refuse other values', () => {
+    expect(resolveTrainConfig({})).to.include({ cutMode: 'fold', dbbVariant: 'preserving' });
+    expect(resolveTrainConfig({ cut_mode: 'reset', 'dbb-variant': 'authors' })).to.include({ cutMode: 'reset', dbbVariant: 'authors' });
+    expect(() => resolveTrainConfig({ cutMode: 'zero' })).to.throw(ConfigError, /option --cut-mode = "zero" is not allowed/);
+  });
+
+  it('reach the policy: --dbb-variant authors converts only the 3×3 convs, freshly initialised', () => {
+    const model = createModel('resnet18', { width: 0.0625, stem: 'imagenet', inChannels: 1, numClasses: 10, inputSize: 32 });
+    try {
+      const opsOf = (dbbVariant: string) => {
+        const plans: MutationPlan[] = [];
+        const [policy] = buildPlugins(resolveTrainConfig({ policy: 'dbb', dbbVariant }));
+        policy.hooks.onTrainBegin!(fakeContext(model, plans));
+        return plans.flatMap((p) => p.ops) as GrowOp[];
+      };
+      const ours = opsOf('preserving');
+      const theirs = opsOf('authors');
+      expect(ours.map((o) => o.path)).to.include('conv1');
+      expect(theirs.map((o) => o.path)).to.not.include('conv1');
+      expect(theirs.length).to.equal(ours.length - 1);
+      expect(theirs.every((o) => o.init === 'fresh')).to.equal(true);
+      expect(ours.every((o) => o.init !== 'fresh')).to.equal(true);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+function fakeContext(model: Module, plans: MutationPlan[]): TrainerContext {
+  return { model, proposeMutation: (p: MutationPlan) => plans.push(p) } as unknown as TrainerContext;
+}

@@ -36,6 +36,8 @@ const FLAGS: FlagTable<TrainConfig> = {
   recalBnBatches: ['int', 'batches to recalibrate BN of grown blocks (dyrep)'],
   cutMinStd: ['number', 'cut only when branch weights spread more than this (dyrep)'],
   cutMaxWeight: ['number', 'cut branches whose weight is below this and the mean (dyrep)'],
+  cutMode: ['string', "cut: fold (ours, keeps kxk's BN and nested block) or reset (the authors': kxk BN reset, nested block re-initialised) (dyrep)"],
+  dbbVariant: ['string', "static DBB: preserving (ours, every square k>1 conv, function-preserving) or authors (3x3 only, fresh init) (dbb)"],
   backend: ['string', 'auto, tensorflow, wasm or cpu'],
   seed: ['int', 'random seed'],
   out: ['string', 'output directory'],

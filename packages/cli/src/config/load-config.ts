@@ -50,6 +50,8 @@ const AUTHOR_NAMES: Readonly<Record<string, keyof TrainConfig>> = {
   top_k: 'topK',
   cut_min_std: 'cutMinStd',
   cut_max_weight: 'cutMaxWeight',
+  cut_mode: 'cutMode',
+  dbb_variant: 'dbbVariant',
   decay_bias_and_norm: 'decayBiasAndNorm',
 };
 

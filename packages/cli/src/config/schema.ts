@@ -32,6 +32,8 @@ export const trainConfigSchema = z
     recalBnBatches: nonNegativeInt.default(20),
     cutMinStd: z.number().nonnegative().default(0.02),
     cutMaxWeight: z.number().nonnegative().default(0.1),
+    cutMode: z.enum(['fold', 'reset']).default('fold'),
+    dbbVariant: z.enum(['preserving', 'authors']).default('preserving'),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     seed: nonNegativeInt.default(0),
     out: z.string().min(1).default('runs/latest'),

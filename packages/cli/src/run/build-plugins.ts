@@ -13,6 +13,8 @@ export function buildPlugins(config: TrainConfig): Plugin[] {
     topK: config.topK,
     recalBnBatches: config.recalBnBatches,
     cut: { minStd: config.cutMinStd, maxWeight: config.cutMaxWeight },
+    cutMode: config.cutMode,
+    dbbVariant: config.dbbVariant,
   });
   return saliency ? [saliency, policy] : [policy];
 }

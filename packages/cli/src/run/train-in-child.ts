@@ -1,21 +1,33 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TrainConfig } from '../config/schema';
 import type { TrainSummary } from './training-run';
 
+/** What the child process is asked to do (passed as JSON on its command line). */
+export interface TrainChildRequest {
+  config: TrainConfig;
+  overwrite: boolean;
+}
+
 /**
- * Runs `runTraining(config)` in a fresh Node process (same Node flags as this one), so that each
- * run's peak memory and timing are its own; progress goes to this process's stderr. Resolves with
- * the run's `summary.json`.
+ * The child's entry file, next to this module: `src/train-child.ts` when running from source,
+ * `dist/train-child.js` in the built package (this code is then bundled into `dist/*.js`).
+ */
+export function trainChildEntry(moduleUrl: string = import.meta.url): string {
+  return fileURLToPath(moduleUrl.endsWith('.ts') ? new URL('../train-child.ts', moduleUrl) : new URL('./train-child.js', moduleUrl));
+}
+
+/**
+ * Runs `runTraining(config)` in a fresh Node process (same Node flags as this one, the child
+ * entry spawned by file path, so the working directory does not matter), so that each run's peak
+ * memory and timing are its own; progress goes to this process's stderr. Resolves with the run's
+ * `summary.json`.
  */
 export function trainInChild(config: TrainConfig, options: { overwrite?: boolean } = {}): Promise<TrainSummary> {
-  const code = `
-    import { runTraining } from '@dyrep/cli';
-    const [config, overwrite] = JSON.parse(process.argv[1]);
-    await runTraining(config, { overwrite });
-  `;
-  const args = [...process.execArgv, '--input-type=module', '-e', code, JSON.stringify([config, Boolean(options.overwrite)])];
+  const request: TrainChildRequest = { config, overwrite: Boolean(options.overwrite) };
+  const args = [...process.execArgv, trainChildEntry(), JSON.stringify(request)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
