@@ -6,6 +6,8 @@
 //   2. Our backends (BENCH_BACKENDS, default "wasm" plus "tensorflow" when tfjs-node resolves):
 //      tools/bench-tensorflow.ts's child — the same step plain and DBB-expanded, peak RSS, and the
 //      Trainer + saliency overhead over a bare loop.
+//      2b. The DBB-expanded step again with rep-blocks recomputed in the backward pass
+//      (setBlockRecomputation), alone in its own wasm child: its step time and peak RSS.
 //   3. A grown block's share of step time vs its share of FLOPs (wasm): the plain step against the
 //      same network with BENCH_GROW convs grown (default three, preset full, like the main job).
 //   4. With BENCH_MAIN_JOB=1: the README's main job (`dyrep train --config
@@ -110,6 +112,18 @@ function parent(): void {
     out(`${b}${res.threads ? ` (${res.threads} threads)` : ''} (load ${Object.values(res.load).map((l) => l.toFixed(1)).join('/')}, ${r.seconds.toFixed(0)} s): ${rowText}; peak RSS ${res.peakRssMiB.toFixed(0)} MiB; bare loop ${res.overhead.bareMs.toFixed(0)} ms, Trainer + saliency ${res.overhead.trainerMs.toFixed(0)} ms.`);
   }
 
+  // 2b. The DBB-expanded step with rep-blocks recomputed in the backward pass (setBlockRecomputation),
+  // alone in its own wasm child so its peak RSS is its own.
+  let recomputed: OursResult | undefined;
+  {
+    const r = run(process.execPath, [...process.execArgv, 'tools/bench-tensorflow.ts'], { BENCH_CHILD: 'wasm', BENCH_PHASES: 'dbb', BENCH_RECOMPUTE: '1', BENCH_STEPS: String(STEPS), BENCH_BATCH: String(BATCH) });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+    if (line) recomputed = JSON.parse(line.slice('BENCH_RESULT '.length)) as OursResult;
+    else out(`wasm, blocks recomputed: no result (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    const row = recomputed?.rows[0];
+    if (recomputed && row) out(`wasm (${recomputed.threads} threads), ${row.variant} (load ${Object.values(recomputed.load).map((l) => l.toFixed(1)).join('/')}, ${r.seconds.toFixed(0)} s): ${row.error ? `failed (${row.error})` : `${row.medianMs.toFixed(0)} ms/step`}; peak RSS ${recomputed.peakRssMiB.toFixed(0)} MiB.`);
+  }
+
   // 3. Grown blocks.
   let grown: { plain: { flops: number; ms: number }; grown: { flops: number; ms: number }; load: string } | undefined;
   {
@@ -160,11 +174,14 @@ function parent(): void {
     out(`| grown blocks' step-time increase ≤ 1.5× their FLOP increase | +${(timeShare * 100).toFixed(0)}% time for +${(flopShare * 100).toFixed(0)}% FLOPs = ${ratio.toFixed(2)}× | ${verdict(ratio, 1.5)} |`);
   }
   const dbb = dbbOf(wasm);
-  if (dbb?.error) out(`| DBB-expanded trains at batch ${BATCH} on wasm, peak RSS ≤ 2× PyTorch's | failed: ${dbb.error} | missed |`);
-  else if (dbb && wasm && torch) {
-    const ratio = wasm.peakRssMiB / torch.peakRssMiB;
-    out(`| DBB-expanded trains at batch ${BATCH} on wasm, peak RSS ≤ 2× PyTorch's | trains (${dbb.medianMs.toFixed(0)} ms/step); ${wasm.peakRssMiB.toFixed(0)} / ${torch.peakRssMiB.toFixed(0)} MiB = ${ratio.toFixed(2)}× | ${verdict(ratio, 2)} |`);
-  }
+  const target = `DBB-expanded trains at batch ${BATCH} on wasm, peak RSS ≤ 2× PyTorch's`;
+  const recomputedRow = recomputed?.rows[0];
+  const recorded = dbb ? (dbb.error ? `recorded tape: fails (${dbb.error})` : `recorded tape: trains, ${dbb.medianMs.toFixed(0)} ms/step`) : 'recorded tape: not measured';
+  if (recomputedRow && !recomputedRow.error && recomputed && torch) {
+    const ratio = recomputed.peakRssMiB / torch.peakRssMiB;
+    out(`| ${target} | ${recorded}; blocks recomputed: trains, ${recomputedRow.medianMs.toFixed(0)} ms/step (PyTorch ${torch.dbb.medianMs.toFixed(0)}), peak RSS ${recomputed.peakRssMiB.toFixed(0)} / ${torch.peakRssMiB.toFixed(0)} MiB = ${ratio.toFixed(2)}× | ${verdict(ratio, 2)} |`);
+  } else if (recomputedRow?.error) out(`| ${target} | ${recorded}; blocks recomputed: fails (${recomputedRow.error}) | missed |`);
+  else out(`| ${target} | ${recorded}; blocks recomputed: not measured (see above) | — |`);
   if (mainJob) {
     const ok = mainJob.seconds <= 110 && mainJob.accuracy >= 0.7955;
     out(`| main job ≤ 110 s at ≥ 79.55% | ${mainJob.seconds.toFixed(0)} s, ${(mainJob.accuracy * 100).toFixed(2)}% | ${ok ? 'met' : `missed (${mainJob.seconds > 110 ? `time ${((mainJob.seconds / 110 - 1) * 100).toFixed(0)}% over` : 'time met'}${mainJob.accuracy < 0.7955 ? ', accuracy below' : ''})`} |`);

@@ -9,7 +9,8 @@
 //   npx tsx --conditions=@dyrep/source tools/bench-tensorflow.ts
 //
 // Environment: BENCH_STEPS (timed steps per row, default 10), BENCH_ROUNDS (overhead rounds, default 3), BENCH_WIDTH (default 0.25),
-// BENCH_BACKENDS (default "tensorflow,wasm").
+// BENCH_BACKENDS (default "tensorflow,wasm"); for one child: BENCH_RECOMPUTE=1 (rep-blocks recompute their
+// branches in the backward pass) and BENCH_PHASES (default "overhead,plain,dbb").
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,7 @@ import { initBackend } from '@dyrep/backend';
 import { DataLoader, createSyntheticDataset } from '@dyrep/data';
 import { createModel } from '@dyrep/models';
 import { manualSeed, countParams, type Module } from '@dyrep/nn';
-import { growAt, listGrowableConvs } from '@dyrep/rep-blocks';
+import { growAt, listGrowableConvs, setBlockRecomputation } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
 import { Trainer, classificationTask, crossEntropy } from '@dyrep/trainer';
 
@@ -27,6 +28,10 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 0.25);
 const BATCH = Number(process.env.BENCH_BATCH ?? 64);
+/** BENCH_RECOMPUTE=1: rep-blocks recompute their branches in the backward pass (setBlockRecomputation). */
+const RECOMPUTE = process.env.BENCH_RECOMPUTE === '1';
+/** Which phases a child runs (comma-separated; default all): overhead, plain, dbb. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'overhead,plain,dbb').split(','));
 const SIZE = 32;
 const LR = 0.05;
 const MOMENTUM = 0.9;
@@ -101,7 +106,7 @@ async function stepTimes(dbb: boolean) {
     bareStep(model, params, buffers, x, y);
     times.push(performance.now() - t);
   }
-  const row = { variant: dbb ? 'DBB everywhere' : 'plain', params: countParams(model), convs: grown, medianMs: median(times), minMs: Math.min(...times) };
+  const row = { variant: dbb ? `DBB everywhere${RECOMPUTE ? ', blocks recomputed' : ''}` : 'plain', params: countParams(model), convs: grown, medianMs: median(times), minMs: Math.min(...times) };
   tf.dispose([x, y, ...buffers.values()]);
   model.dispose();
   return row;
@@ -184,16 +189,20 @@ async function child(backend: 'tensorflow' | 'wasm'): Promise<void> {
   const choice = await initBackend(backend);
   const load: Record<string, number> = {};
   const phase = (s: string) => (load[s] = os.loadavg()[0], console.error(`[${backend}] ${s} (${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, load ${load[s].toFixed(1)})`));
-  // The DBB step last: on wasm at batch 64 it exhausts the wasm heap and aborts the module.
+  if (RECOMPUTE) setBlockRecomputation(true);
+  // The DBB step last: on wasm at batch 64 without recomputation it exhausts the wasm heap and aborts the module.
+  const none = { bareMs: NaN, plainTrainerMs: NaN, trainerMs: NaN };
   phase('Trainer overhead');
-  const over = await overhead();
+  const over = PHASES.has('overhead') ? await overhead() : none;
   phase('plain step');
-  const rows: ChildResult['rows'] = [await stepTimes(false)];
+  const rows: ChildResult['rows'] = PHASES.has('plain') ? [await stepTimes(false)] : [];
   phase('DBB step');
-  try {
-    rows.push(await stepTimes(true));
-  } catch (err) {
-    rows.push({ variant: 'DBB everywhere', params: 0, convs: 0, medianMs: NaN, minMs: NaN, error: String((err as Error).message ?? err).split('\n')[0] });
+  if (PHASES.has('dbb')) {
+    try {
+      rows.push(await stepTimes(true));
+    } catch (err) {
+      rows.push({ variant: `DBB everywhere${RECOMPUTE ? ', blocks recomputed' : ''}`, params: 0, convs: 0, medianMs: NaN, minMs: NaN, error: String((err as Error).message ?? err).split('\n')[0] });
+    }
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const result: ChildResult = { backend: choice.backend, package: choice.package, rows, overhead: over, peakRssMiB, threads: choice.threads, load };
@@ -227,9 +236,9 @@ function parent(): void {
   console.log('|---|---|---|---|---|');
   for (const r of results) {
     for (const row of r.rows) {
-      const v = row.variant === 'plain' ? 'plain' : `DBB everywhere (${row.convs} convs grown)`;
+      const v = row.variant === 'plain' ? 'plain' : `${row.variant} (${row.convs} convs grown)`;
       if (row.error) {
-        console.log(`| ${r.backend} | DBB everywhere | | failed: ${row.error} | |`);
+        console.log(`| ${r.backend} | ${row.variant} | | failed: ${row.error} | |`);
         continue;
       }
       console.log(`| ${r.backend} | ${v} | ${row.params.toLocaleString('en-US')} | ${row.medianMs.toFixed(0)} | ${row.minMs.toFixed(0)} |`);

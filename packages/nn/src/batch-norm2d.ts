@@ -80,11 +80,29 @@ export class BatchNorm2d extends Module {
   }
 }
 
+/** Depth of nested {@link withoutRunningStatUpdates} scopes. */
+let runningStatsSuspended = 0;
+
+/**
+ * Runs `fn` with the running-statistics update of every training-mode batch norm turned off (the
+ * batch statistics still normalise). For recomputing a forward pass that already updated them once,
+ * as gradient recomputation does.
+ */
+export function withoutRunningStatUpdates<T>(fn: () => T): T {
+  runningStatsSuspended++;
+  try {
+    return fn();
+  } finally {
+    runningStatsSuspended--;
+  }
+}
+
 /**
  * Training-mode batch norm over all axes but the last, with a custom gradient:
  * x̂ = (x − μ)·r, r = 1/√(var + ε), y = γ·x̂ + β;
  * dβ = Σdy, dγ = Σ dy·x̂, dx = γ·r/N · (N·dy − Σdy − x̂·Σ dy·x̂).
- * `onStats(mean, var, N)` receives the batch statistics (borrowed) for the running update.
+ * `onStats(mean, var, N)` receives the batch statistics (borrowed) for the running update; it is
+ * not called inside {@link withoutRunningStatUpdates}.
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -99,7 +117,7 @@ export function batchNormTrain(
     const [xIn, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
     const { mean, variance } = tf.moments(xIn, axes);
-    onStats(mean, variance, count);
+    if (runningStatsSuspended === 0) onStats(mean, variance, count);
     const rstd = tf.rsqrt(tf.add(variance, eps));
     // γ is saved too: it may be an intermediate (a merged rep-block concatenates its BNs' γ), not only a variable.
     save([xIn, mean, rstd, g]);

@@ -10,6 +10,7 @@ export { RepBlock, isRepBlock, DEFAULT_MAX_DEPTH } from './rep-block';
 export type { RepBlockOptions, CutMode, CutOptions } from './rep-block';
 export { setMergeStrategy, mergeStrategy, MERGE_STRATEGIES } from './merged-execution';
 export type { MergeStrategy } from './merged-execution';
+export { setBlockRecomputation, blockRecomputation } from './block-recomputation';
 export { DEFAULT_GATE, reinitialiseBranch, resetBatchNorm } from './branch-init';
 export { growConv, growAt, listGrowableConvs, blockGeometryOf } from './grow';
 export type { GrowOptions, GrowableConv } from './grow';

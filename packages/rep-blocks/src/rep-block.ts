@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Module, type BatchNorm2dOptions, type Rng } from '@dyrep/nn';
+import { BatchNorm2d, Conv2d, Module, recomputeInBackward, type BatchNorm2dOptions, type Rng } from '@dyrep/nn';
 import { BRANCH_KINDS, normalizeGeometry, type BlockGeometry, type BlockGeometryInput, type BranchKind } from './branches';
 import { Branch, ConvBnBranch, createBranch, fuseBranches, type BranchInit } from './branch-modules';
 import { DEFAULT_GATE, reinitialiseBranch, resetBatchNorm, zeroConv } from './branch-init';
 import { absorbInto } from './internal/conv-like';
+import { blockRecomputation } from './block-recomputation';
 import { mergeStrategy, mergedBranchSum } from './merged-execution';
 import { resolveBranches, type PresetName } from './presets';
 import type { FusedKernel } from './transforms/fused-kernel';
@@ -114,9 +115,15 @@ export class RepBlock extends Module {
 
   /**
    * Sum of the branches. In training mode the branches may be computed merged (one conv for
-   * several same-input branches, see `setMergeStrategy`); the values and gradients are the same.
+   * several same-input branches, see `setMergeStrategy`) and recomputed in the backward pass (see
+   * `setBlockRecomputation`); the values and gradients are the same.
    */
   override forward(x: tf.Tensor): tf.Tensor {
+    if (this.training && blockRecomputation()) return recomputeInBackward((input) => this.branchSum(input), x, this.parameters());
+    return this.branchSum(x);
+  }
+
+  private branchSum(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const branches = this.branchKinds.map((k) => this.branch(k));
       const strategy = mergeStrategy();
