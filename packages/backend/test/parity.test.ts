@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { initBackend } from '@dyrep/backend';
 import { relError } from './helpers/compare';
 import { Prng, testSeed } from './helpers/prng';
+import { tensorflowOrSkip } from './helpers/tensorflow-or-skip';
 
 type Pads4 = [[number, number], [number, number], [number, number], [number, number]];
 const pads = (t: number, b: number, l: number, r: number): Pads4 => [[0, 0], [t, b], [l, r], [0, 0]];
@@ -33,8 +34,8 @@ const CASES: Case[] = [
   { name: 'conv2d explicit asymmetric pads, strides [2, 1]', shapes: [[2, 9, 7, 3], [3, 3, 3, 5]], f: (x, w) => tf.conv2d(c4(x), c4(w), [2, 1], pads(0, 2, 1, 0)) },
   { name: 'conv2d 7x7 stride 2 pads 3 (imagenet stem)', shapes: [[1, 16, 16, 3], [7, 7, 3, 4]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, pads(3, 3, 3, 3)) },
   { name: 'conv2d 1x1 stride 2 (downsample)', shapes: [[2, 8, 8, 4], [1, 1, 4, 8]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid') },
-  // TF 2.21's oneDNN corrupts the heap in this filter gradient (ResNet's downsample at training
-  // size); initBackend sets TF_ENABLE_ONEDNN_OPTS=0 unless the user chose.
+  // TF 2.21's oneDNN corrupts the heap in this filter gradient (fewer than 16 input channels, at
+  // training size); our tensorflow kernel computes it without oneDNN (tensorflow-strided-1x1-filter.ts).
   { name: 'conv2d 1x1 stride 2 at training size (batch 32, 28x28, 8 -> 16)', shapes: [[32, 28, 28, 8], [1, 1, 8, 16]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid') },
   { name: 'conv2d 1x3 and 3x1 with explicit pads (dbb branches)', shapes: [[2, 7, 7, 3], [1, 3, 3, 4], [3, 1, 3, 4]], f: (x, a, b) => tf.add(tf.conv2d(c4(x), c4(a), 1, pads(0, 0, 1, 1)), tf.conv2d(c4(x), c4(b), 1, pads(1, 1, 0, 0))) },
   { name: 'conv2d dilation 2 explicit pads (forward; tfjs has no dilated conv2d gradient)', shapes: [[2, 9, 9, 3], [3, 3, 3, 4]], f: (x, w) => tf.conv2d(c4(x), c4(w), 1, pads(2, 2, 2, 2), 'NHWC', 2), grad: false },
@@ -177,18 +178,7 @@ function parityBlock(backend: 'wasm' | 'tensorflow'): void {
         await initBackend('wasm');
         return;
       }
-      try {
-        const choice = await initBackend('tensorflow');
-        console.log(`      (tensorflow: ${choice.package}, ${choice.reason})`);
-      } catch (err) {
-        if (process.env.DYREP_TEST_TENSORFLOW === '1') throw err;
-        console.log(
-          `      SKIPPED the tensorflow parity block: ${(err as Error).message.split('. ')[0]}. ` +
-            'Install it with `npx dyrep-tensorflow-installer install --pip tensorflow_cpu==2.21.0` (docs/backends.md); ' +
-            'DYREP_TEST_TENSORFLOW=1 makes this block mandatory.',
-        );
-        this.skip();
-      }
+      await tensorflowOrSkip(this, 'the tensorflow parity block');
     });
 
     CASES.forEach((c, index) => {

@@ -2,12 +2,15 @@
 // padded conv of @dyrep/nn passes explicit per-side padding: without these kernels no model here
 // can train on the `tensorflow` backend. TensorFlow's own ops take `padding: 'EXPLICIT'` with an
 // `explicit_paddings` attribute (as tfjs-node's forward Conv2D already does), so these kernels
-// call them that way and leave 'same'/'valid' to tfjs-node's kernels.
+// call them that way and leave 'same'/'valid' to tfjs-node's kernels. The filter gradient of a
+// strided 1×1 conv is computed by ./tensorflow-strided-1x1-filter.ts whatever its padding.
 import {
   backend_util, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNative, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput, getKernel, registerKernel, tensor, tensor1d, unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { isStrided1x1, strided1x1FilterGrad } from './tensorflow-strided-1x1-filter';
+import type { TfExecutor } from './tensorflow-strided-1x1-filter';
 
 /** The parts of tfjs-node's `NodeJSKernelBackend` and its binding these kernels use. */
 interface TfOpAttr {
@@ -94,9 +97,11 @@ function dilateFilter(values: Float32Array, [kh, kw, c, m]: number[], dh: number
 }
 
 /**
- * Our `tensorflow` kernels: explicit padding for the conv2d and depthwise conv2d gradients, and a
- * dilated depthwise forward (TensorFlow's non-oneDNN depthwise kernel rejects dilations; with
- * oneDNN off, as initBackend sets it, a dilated depthwise conv would fail).
+ * Our `tensorflow` kernels: explicit padding for the conv2d and depthwise conv2d gradients, the
+ * filter gradient of a strided 1×1 conv without oneDNN's heap-corrupting kernel (any padding; see
+ * ./tensorflow-strided-1x1-filter.ts), and a dilated depthwise forward (TensorFlow's non-oneDNN
+ * depthwise kernel rejects dilations, so with TF_ENABLE_ONEDNN_OPTS=0 a dilated depthwise conv
+ * would fail).
  */
 export const tensorflowTrainingKernelConfigs: readonly KernelConfig[] = [
   config(DepthwiseConv2dNative, ({ inputs, backend, attrs }) => {
@@ -124,6 +129,7 @@ export const tensorflowTrainingKernelConfigs: readonly KernelConfig[] = [
     const { x, dy } = inputs;
     const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape as [number, number, number, number],
       attrs.strides as number, 1, attrs.pad as Pad, attrs.dimRoundingMode as Rounding, false, dataFormatOf(attrs));
+    if (isStrided1x1(info)) return strided1x1FilterGrad(backend as TfExecutor, info, x, dy);
     if (!needsExplicit(info)) return undefined;
     return run(backend as NodeBackendLike, Conv2DBackpropFilter, info, 'conv', info.filterShape, (s) => [x, s, dy]);
   }),
