@@ -11,6 +11,11 @@
 // Environment: BENCH_STEPS (timed steps per row, default 10), BENCH_ROUNDS (overhead rounds, default 3), BENCH_WIDTH (default 0.25),
 // BENCH_BACKENDS (default "tensorflow,wasm"); for one child: BENCH_RECOMPUTE=1 (rep-blocks recompute their
 // branches in the backward pass) and BENCH_PHASES (default "overhead,plain,dbb").
+//
+// oneDNN on vs off (tensorflow only; the plain and DBB training steps, no overhead part):
+//   BENCH_ONEDNN=1,0 BENCH_ROUNDS=2 npx tsx --conditions=@dyrep/source tools/bench-tensorflow.ts
+// runs one child per TF_ENABLE_ONEDNN_OPTS value per round, the order rotating each round, and
+// reports the median over every timed step of every round (a crashed child is reported as such).
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +45,7 @@ const WEIGHT_DECAY = 1e-4;
 interface ChildResult {
   backend: string;
   package: string;
-  rows: { variant: string; params: number; convs: number; medianMs: number; minMs: number; error?: string }[];
+  rows: { variant: string; params: number; convs: number; medianMs: number; minMs: number; times?: number[]; error?: string }[];
   overhead: { bareMs: number; plainTrainerMs: number; trainerMs: number };
   /** Peak resident set size of the child process (MiB), taken after the DBB step (its largest phase). */
   peakRssMiB: number;
@@ -106,7 +111,7 @@ async function stepTimes(dbb: boolean) {
     bareStep(model, params, buffers, x, y);
     times.push(performance.now() - t);
   }
-  const row = { variant: dbb ? `DBB everywhere${RECOMPUTE ? ', blocks recomputed' : ''}` : 'plain', params: countParams(model), convs: grown, medianMs: median(times), minMs: Math.min(...times) };
+  const row = { variant: dbb ? `DBB everywhere${RECOMPUTE ? ', blocks recomputed' : ''}` : 'plain', params: countParams(model), convs: grown, medianMs: median(times), minMs: Math.min(...times), times };
   tf.dispose([x, y, ...buffers.values()]);
   model.dispose();
   return row;
@@ -210,23 +215,75 @@ async function child(backend: 'tensorflow' | 'wasm'): Promise<void> {
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 }
 
+/** Runs one child; its result, or why there is none (exit code or signal, last stderr lines). */
+function runChild(backend: string, env: NodeJS.ProcessEnv): ChildResult | { failure: string } {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, ...env, BENCH_CHILD: backend, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (line) return JSON.parse(line.slice('BENCH_RESULT '.length)) as ChildResult;
+  const lastLines = r.stderr.split('\n').filter((l) => l.trim() !== '').slice(-15).join('\n');
+  return { failure: `${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}\n${lastLines}` };
+}
+
+/** BENCH_ONEDNN: the tensorflow training steps with each TF_ENABLE_ONEDNN_OPTS value, interleaved over rounds. */
+function oneDnnParent(values: string[]): void {
+  const times = new Map<string, number[]>();
+  const failures: string[] = [];
+  let params: Record<string, number> = {};
+  const variants: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < values.length; k++) {
+      const v = values[(k + round) % values.length];
+      const t = Date.now();
+      const r = runChild('tensorflow', { TF_ENABLE_ONEDNN_OPTS: v, BENCH_PHASES: 'plain,dbb' });
+      if ('failure' in r) {
+        failures.push(`round ${round + 1}, TF_ENABLE_ONEDNN_OPTS=${v}: ${r.failure.split('\n')[0]}`);
+        console.error(`round ${round + 1}, oneDNN ${v}: no result (${r.failure})`);
+        continue;
+      }
+      for (const row of r.rows) {
+        const key = `${v}\t${row.variant}`;
+        times.set(key, [...(times.get(key) ?? []), ...(row.times ?? [])]);
+        if (row.error) failures.push(`round ${round + 1}, TF_ENABLE_ONEDNN_OPTS=${v}, ${row.variant}: ${row.error}`);
+        params = { ...params, [row.variant]: row.params };
+        if (!variants.includes(row.variant)) variants.push(row.variant);
+      }
+      console.error(`round ${round + 1}, oneDNN ${v}: done in ${((Date.now() - t) / 1000).toFixed(0)} s (load ${os.loadavg()[0].toFixed(1)})`);
+    }
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`Machine: ${os.cpus().length} × ${cpu}, Node ${process.version}; ${ROUNDS} rounds × ${STEPS} timed steps per row, after 2 warm-up steps per child.\n`);
+  console.log(`tensorflow backend, ResNet-18 (CIFAR stem, width ${WIDTH}), batch ${BATCH}, one training step, oneDNN on vs off:\n`);
+  console.log('| model | TF_ENABLE_ONEDNN_OPTS | steps | median ms/step | min ms/step |');
+  console.log('|---|---|---|---|---|');
+  for (const variant of variants) {
+    for (const v of values) {
+      const ts = times.get(`${v}\t${variant}`) ?? [];
+      const stats = ts.length ? `${median(ts).toFixed(0)} | ${Math.min(...ts).toFixed(0)}` : 'no result | ';
+      console.log(`| ${variant} (${(params[variant] ?? 0).toLocaleString('en-US')} params) | ${v} | ${ts.length} | ${stats} |`);
+    }
+  }
+  if (failures.length) {
+    console.log(`\nFailures:\n${failures.map((f) => `- ${f}`).join('\n')}`);
+    process.exitCode = 1;
+  }
+}
+
 function parent(): void {
   const backends = (process.env.BENCH_BACKENDS ?? 'tensorflow,wasm').split(',');
   const results: ChildResult[] = [];
   for (const b of backends) {
     const t = Date.now();
-    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-      env: { ...process.env, BENCH_CHILD: b, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
-      encoding: 'utf8',
-      maxBuffer: 64 * 2 ** 20,
-    });
-    const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-    if (!line) {
-      console.error(`${b}: no result (exit ${r.status})\n${r.stderr.split('\n').slice(-15).join('\n')}`);
+    const r = runChild(b, {});
+    if ('failure' in r) {
+      console.error(`${b}: no result (${r.failure})`);
       process.exitCode = 1;
       continue;
     }
-    results.push(JSON.parse(line.slice('BENCH_RESULT '.length)) as ChildResult);
+    results.push(r);
     console.error(`${b}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -269,6 +326,8 @@ if (which === 'tensorflow' || which === 'wasm') {
     console.error(err);
     process.exitCode = 1;
   });
+} else if (process.env.BENCH_ONEDNN) {
+  oneDnnParent(process.env.BENCH_ONEDNN.split(','));
 } else {
   parent();
 }
