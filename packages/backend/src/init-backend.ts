@@ -54,18 +54,20 @@ export interface BackendProbes {
 }
 
 /**
- * TensorFlow 2.21's oneDNN kernels corrupt the heap in the filter gradient of a strided 1×1 conv
- * (seen on an AVX-512 CPU with the tensorflow_cpu wheel: "double free or corruption" inside
- * `jit_avx512_common_1x1_convolution_bwd_weights_t`), which every ResNet downsample hits. Unless the
- * user chose, turn oneDNN's custom ops off before libtensorflow loads (it reads the variable then).
+ * Turns TensorFlow's oneDNN ops on before libtensorflow loads (it reads the variable then), unless
+ * the user set `TF_ENABLE_ONEDNN_OPTS`. TensorFlow 2.21's oneDNN corrupts the heap in the filter
+ * gradient of a strided 1×1 conv with fewer than 16 input channels
+ * (`jit_avx512_common_1x1_convolution_bwd_weights_t`); our `tensorflow` kernel computes that
+ * gradient without it (kernels/tensorflow-strided-1x1-filter.ts), and with oneDNN a plain ResNet-18
+ * training step is faster (docs/benchmarks.md, "TensorFlow backend").
  */
-export function defaultOneDnnOff(env: NodeJS.ProcessEnv = process.env): void {
-  if (env.TF_ENABLE_ONEDNN_OPTS === undefined) env.TF_ENABLE_ONEDNN_OPTS = '0';
+export function defaultOneDnnOn(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.TF_ENABLE_ONEDNN_OPTS === undefined) env.TF_ENABLE_ONEDNN_OPTS = '1';
 }
 
 const realProbes: BackendProbes = {
   importOptional(spec) {
-    if (spec === TFJS_NODE || spec === TFJS_NODE_GPU) defaultOneDnnOff();
+    if (spec === TFJS_NODE || spec === TFJS_NODE_GPU) defaultOneDnnOn();
     return importOptional(spec);
   },
   async activate(backend) {
@@ -162,7 +164,8 @@ export async function initBackendWith(
   } else {
     throw new Error(`initBackend: unknown backend '${String(name)}'; expected 'auto', 'tensorflow', 'wasm' or 'cpu'`);
   }
-  // tfjs-node's conv gradients reject the explicit padding every padded @dyrep/nn conv uses.
+  // tfjs-node's conv gradients reject the explicit padding every padded @dyrep/nn conv uses, and
+  // oneDNN's strided 1×1 filter gradient corrupts the heap.
   if (choice.backend === 'tensorflow') registerTensorflowTrainingKernels();
   const { log } = options;
   if (log) {
@@ -178,7 +181,9 @@ export async function initBackendWith(
  * (with a visible GPU), then `@tensorflow/tfjs-node`, then `wasm`; `tensorflow` rejects with install
  * instructions when neither binding is installed. Choosing `wasm` registers the wasm training
  * kernels ({@link registerWasmTrainingKernels}); choosing `tensorflow` adds explicit padding to its
- * conv gradients ({@link registerTensorflowTrainingKernels}). Silent unless `options.log` is set.
+ * conv gradients and routes the strided 1×1 filter gradient around oneDNN
+ * ({@link registerTensorflowTrainingKernels}), and loading tfjs-node sets `TF_ENABLE_ONEDNN_OPTS=1`
+ * unless it is set. Silent unless `options.log` is set.
  */
 export async function initBackend(name: BackendName = 'auto', options: InitBackendOptions = {}): Promise<BackendChoice> {
   return initBackendWith(name, options, realProbes);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import { initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, tensorflowTrainingKernelConfigs, TFJS_NODE, TFJS_NODE_GPU } from '@dyrep/backend';
-import { defaultOneDnnOff, initBackendWith } from '../src/init-backend';
+import { defaultOneDnnOn, initBackendWith } from '../src/init-backend';
 import type { BackendProbes } from '../src/init-backend';
 import { importOptional } from '../src/internal/optional-module';
 import type { OptionalImport } from '../src/internal/optional-module';
@@ -170,14 +170,14 @@ describe('backend selection logic (fake tfjs-node probes; no GPU on this machine
   });
 });
 
-describe('defaultOneDnnOff', () => {
-  it("turns TensorFlow's oneDNN ops off unless the user chose", () => {
+describe('defaultOneDnnOn', () => {
+  it("turns TensorFlow's oneDNN ops on unless the user chose", () => {
     const unset: NodeJS.ProcessEnv = {};
-    defaultOneDnnOff(unset);
-    expect(unset.TF_ENABLE_ONEDNN_OPTS).to.equal('0');
-    const chosen: NodeJS.ProcessEnv = { TF_ENABLE_ONEDNN_OPTS: '1' };
-    defaultOneDnnOff(chosen);
-    expect(chosen.TF_ENABLE_ONEDNN_OPTS).to.equal('1');
+    defaultOneDnnOn(unset);
+    expect(unset.TF_ENABLE_ONEDNN_OPTS).to.equal('1');
+    const chosen: NodeJS.ProcessEnv = { TF_ENABLE_ONEDNN_OPTS: '0' };
+    defaultOneDnnOn(chosen);
+    expect(chosen.TF_ENABLE_ONEDNN_OPTS).to.equal('0');
   });
 });
 

@@ -151,7 +151,8 @@ export const tensorflowTrainingKernelConfigs: readonly KernelConfig[] = [
 
 /**
  * Adds explicit-padding support to the `tensorflow` backend's conv gradients (tfjs-node 4.22
- * throws "TF Backend supports only 'valid' and 'same' padding"). Idempotent; does nothing until
+ * throws "TF Backend supports only 'valid' and 'same' padding") and computes strided 1×1 filter
+ * gradients without oneDNN's heap-corrupting kernel ({@link tensorflowTrainingKernelConfigs}). Idempotent; does nothing until
  * tfjs-node (or -gpu) has registered its kernels. Called by `initBackend` when it picks `tensorflow`.
  * Returns whether the kernels are in place.
  */
