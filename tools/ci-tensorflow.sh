@@ -5,7 +5,10 @@
 # node_modules (--no-save: package.json and the lockfile are untouched) with its binding built from
 # the wheel by `dyrep-tensorflow-installer install` (@dyrep/tensorflow-installer), then runs the backend package's tests with the
 # tensorflow parity block mandatory, and a short DyRep run (grow + cut + deploy + ONNX export) on
-# `tensorflow`. Without a wheel it says so and exits 0.
+# `tensorflow`. Without a wheel it says so and exits 0. Both run with initBackend's default oneDNN
+# setting (on; TF_ENABLE_ONEDNN_OPTS is left unset here): the strided 1×1 filter-gradient tests and
+# the smoke run's ResNet-18 width 0.125 (8 → 16 channels, stride 2, batch 32, 28×28: the shape
+# whose oneDNN kernel corrupts the heap) go through our routed kernel, so a regression crashes CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true FORCE_COLOR=0
@@ -34,7 +37,7 @@ stamp "dyrep-tensorflow-installer install"
 npx --no -- dyrep-tensorflow-installer install --wheel "$wheel" --prefix .
 rm -f "$wheel"
 
-stamp "backend tests with the tensorflow parity block mandatory"
+stamp "backend tests with the tensorflow blocks mandatory (oneDNN: ${TF_ENABLE_ONEDNN_OPTS:-initBackend's default, on})"
 (cd packages/backend && DYREP_TEST_TENSORFLOW=1 npx mocha)
 
 stamp "DyRep smoke run on tensorflow"

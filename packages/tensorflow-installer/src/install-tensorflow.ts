@@ -132,7 +132,8 @@ export async function verifyTensorflow(options: { prefix?: string; gpu?: boolean
     env: {
       ...process.env, DYREP_VERIFY_PREFIX: prefix, DYREP_VERIFY_PACKAGE: name,
       TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2',
-      // As @dyrep/backend's initBackend does: TF 2.21's oneDNN conv gradients can corrupt the heap.
+      // oneDNN off unless set: the check may run without @dyrep/backend, whose kernel routes the
+      // strided 1×1 filter gradient around TF 2.21's oneDNN kernel that corrupts the heap.
       TF_ENABLE_ONEDNN_OPTS: process.env.TF_ENABLE_ONEDNN_OPTS ?? '0',
     },
     timeoutMs: 600000,
