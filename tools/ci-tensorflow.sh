@@ -37,7 +37,7 @@ stamp "dyrep-tensorflow-installer install"
 npx --no -- dyrep-tensorflow-installer install --wheel "$wheel" --prefix .
 rm -f "$wheel"
 
-stamp "backend tests with the tensorflow blocks mandatory (oneDNN: ${TF_ENABLE_ONEDNN_OPTS:-initBackend's default, on})"
+stamp "backend tests with the tensorflow blocks mandatory (TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-unset: initBackend turns oneDNN on})"
 (cd packages/backend && DYREP_TEST_TENSORFLOW=1 npx mocha)
 
 stamp "DyRep smoke run on tensorflow"
