@@ -2,10 +2,13 @@
 # CI for PyTorch weights (issue 15). Run after `npm ci` and `npm test` from the repo root:
 #   bash tools/ci-weights.sh
 # With torch + safetensors (+ onnxruntime) importable or installable from pip:
-#  1. full-size torchvision-layout checkpoints (resnet18, resnet50, vgg16_bn at width 1, random
-#     weights and BN statistics, 224x224) made by PyTorch load into dyrep-ts with PyTorch's logits;
-#  2. round trip: a short `dyrep train` run exports safetensors, PyTorch loads it with
-#     load_state_dict(strict=True) and its logits equal the run's ONNX export's (onnxruntime).
+#  1. full-size checkpoints in torchvision's layout (resnet18, resnet50, vgg16_bn) and timm's
+#     (mobilenet_v1, repvgg_a0 with its training-time branches) at width 1, random weights and BN
+#     statistics, 224x224, made by PyTorch, load into dyrep-ts with PyTorch's logits;
+#  2. round trip: short `dyrep train` runs (resnet18, repvgg_a0, mobilenet_v1) whose dyrep policy
+#     grows AND cuts blocks export the fused network as safetensors and ONNX; PyTorch loads the
+#     safetensors with load_state_dict(strict=True) and its logits equal the ONNX export's
+#     (onnxruntime), max |Δ| asserted; a run without a grow and a cut fails the step.
 # Without torch it says so and exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,9 +37,15 @@ python3 tools/weights/make-fixtures.py --full-size "$work/full"
 stamp "loading them into dyrep-ts (eval logits within 1e-4 relative of PyTorch's)"
 npx tsx --conditions=@dyrep/source tools/weights/check-fixtures.ts "$work/full"
 
-stamp "round trip: dyrep train → safetensors → PyTorch strict load = ONNX export"
-npx dyrep train --model resnet18 --stem imagenet --width 0.0625 --dataset fashion-mnist --train-limit 512 --test-limit 256 \
-  --epochs 2 --batch-size 64 --policy dyrep --backend wasm --seed 1 --export onnx,safetensors --out "$work/run" >"$work/train.log" 2>&1 \
-  || { tail -n 20 "$work/train.log"; exit 1; }
-python3 tools/weights/check-roundtrip.py "$work/run/export/model.safetensors" "$work/run/export/model.onnx"
+roundtrip() { # MODEL STEM EPOCHS TRAIN_LIMIT
+  stamp "round trip $1: dyrep train (grows and cuts) → fused safetensors → PyTorch strict load = ONNX export"
+  npx dyrep train --model "$1" --stem "$2" --width 0.0625 --dataset fashion-mnist --train-limit "$4" --test-limit 128 \
+    --epochs "$3" --batch-size 64 --policy dyrep --adjust-interval 1 --top-k 2 --recal-bn-batches 2 --cut-min-std 0 --cut-max-weight 0.9 \
+    --backend wasm --seed 1 --export onnx,safetensors --out "$work/run-$1" >"$work/train-$1.log" 2>&1 \
+    || { tail -n 20 "$work/train-$1.log"; exit 1; }
+  python3 tools/weights/check-roundtrip.py "$work/run-$1" --min-grows 1 --min-cuts 1
+}
+roundtrip resnet18 imagenet 4 512
+roundtrip repvgg_a0 cifar 3 256
+roundtrip mobilenet_v1 cifar 3 256
 stamp "done"

@@ -1,14 +1,15 @@
 """Writes the small PyTorch-made fixtures of @dyrep/weights' tests (packages/weights/test/fixtures).
 
 For every mapped architecture: random weights and random BN statistics (tools/weights/torch_models.py,
-torchvision's parameter names), saved with safetensors.torch.save_file exactly as a torchvision
-state dict would be, plus an input batch (NCHW) and PyTorch's eval-mode logits. Extra cases: the
-same ResNet-18 stored as F16 and BF16, its stem adapted to 1 and 2 input channels by timm's rule,
-and VGG-16-BN at two input sizes (1x1 and 2x2 maps before the 7x7 adaptive pool).
+torchvision's or timm's parameter names), saved with safetensors.torch.save_file exactly as the
+library's state dict would be, plus an input batch (NCHW) and PyTorch's eval-mode logits. Extra
+cases: the same ResNet-18 stored as F16 and BF16, its stem adapted to 1 and 2 input channels by
+timm's rule, VGG-16-BN at two input sizes (1x1 and 2x2 maps before the 7x7 adaptive pool), and
+RepVGG-A0 after timm's reparameterize() (reparam_conv instead of the three branches).
 
     pip install torch safetensors numpy
     python3 tools/weights/make-fixtures.py                  # the small committed fixtures
-    python3 tools/weights/make-fixtures.py --full-size DIR   # resnet18, resnet50, vgg16_bn at width 1, 224x224 (CI)
+    python3 tools/weights/make-fixtures.py --full-size DIR   # resnet18, resnet50, vgg16_bn, mobilenet_v1, repvgg_a0 at width 1, 224x224 (CI)
 """
 import json
 import os
@@ -48,7 +49,7 @@ def write_manifest(out, cases):
 def full_size(out):
     os.makedirs(out, exist_ok=True)
     cases = []
-    for i, (model_name, batch) in enumerate([("resnet18", 2), ("resnet50", 2), ("vgg16_bn", 1)]):
+    for i, (model_name, batch) in enumerate([("resnet18", 2), ("resnet50", 2), ("vgg16_bn", 1), ("mobilenet_v1", 2), ("repvgg_a0", 2)]):
         model = randomize(build(model_name), torch.Generator().manual_seed(i + 1))
         weights = f"{model_name}.safetensors"
         save_file(model.state_dict(), os.path.join(out, weights))
@@ -61,12 +62,18 @@ def main():
         return full_size(sys.argv[2])
     os.makedirs(OUT, exist_ok=True)
     cases = []
-    for i, (model_name, width, sizes) in enumerate([("resnet18", 0.0625, [64]), ("resnet34", 0.0625, [64]), ("resnet50", 0.0625, [64]), ("vgg16_bn", 0.03125, [32, 64])]):
+    architectures = [("resnet18", 0.0625, [64]), ("resnet34", 0.0625, [64]), ("resnet50", 0.0625, [64]), ("vgg16_bn", 0.03125, [32, 64]),
+                     ("mobilenet_v1", 0.0625, [64]), ("repvgg_a0", 0.0625, [64])]
+    for i, (model_name, width, sizes) in enumerate(architectures):
         model = randomize(build(model_name, num_classes=NUM_CLASSES, width=width), torch.Generator().manual_seed(i + 1))
         weights = f"{model_name}.safetensors"
         save_file(model.state_dict(), os.path.join(OUT, weights))
         for size in sizes:
             write_case(OUT, cases, f"{model_name}-{size}", model_name, width, weights, model, size)
+        if model_name == "repvgg_a0":
+            model.reparameterize()
+            save_file(model.state_dict(), os.path.join(OUT, "repvgg_a0-deploy.safetensors"))
+            write_case(OUT, cases, "repvgg_a0-deploy-64", model_name, width, "repvgg_a0-deploy.safetensors", model, 64)
         if model_name != "resnet18":
             continue
         state = model.state_dict()

@@ -105,7 +105,7 @@ describe('pretrained weights through the dyrep command', function () {
       [['--pretrained', r18], /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/],
       [['--pretrained', join(dir, 'missing.safetensors')], /^dyrep: --pretrained '.*missing\.safetensors': no such file or directory$/],
       [['--pretrained', join(fixtures, 'vgg16_bn.safetensors'), '--reset-head', '--adapt-stem'], /^dyrep: .*vgg16_bn\.safetensors: does not fit resnet18 .*missing.*unexpected/],
-      [['--pretrained', r18, '--model', 'mobilenet_v1'], /^dyrep: no PyTorch mapping for model 'mobilenet_v1'; models with one: resnet18, resnet34, resnet50, vgg16_bn$/],
+      [['--pretrained', r18, '--model', 'vgg16', '--stem', 'cifar'], /^dyrep: no PyTorch mapping for model 'vgg16'; models with one: mobilenet_v1, repvgg_a0, resnet18, resnet34, resnet50, vgg16_bn$/],
     ];
     const truncated = join(dir, 'truncated.safetensors');
     writeFileSync(truncated, readFileSync(r18).subarray(0, 100_000));

@@ -9,6 +9,11 @@ export function isReadableDtype(dtype: string): dtype is SafetensorsDtype {
   return Object.prototype.hasOwnProperty.call(DTYPE_BYTES, dtype);
 }
 
+/** True for the float dtypes weights may be stored in (F16/BF16 widen exactly, F64 rounds). */
+export function isFloatDtype(dtype: string): boolean {
+  return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F64';
+}
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 

@@ -3,7 +3,7 @@ import type { ImageModel } from '@dyrep/models';
 import { listRepBlocks } from '@dyrep/rep-blocks';
 import { adaptInputConv, adaptNormalization } from './adapt-input-conv';
 import { pretrainedArchitecture, type InputNormalization } from './architectures';
-import { decodeToFloat32 } from './dtypes';
+import { decodeToFloat32, isFloatDtype } from './dtypes';
 import { parseSafetensors, type SafetensorsFile } from './safetensors';
 import { fromTorch, layoutOf, torchShape } from './torch-layout';
 import { WeightsError } from './weights-error';
@@ -55,15 +55,21 @@ function listed(items: string[]): string {
  * widened. Strict: every model tensor must be in the file with the right shape and a float dtype
  * and every file tensor must be used (BN `num_batches_tracked` aside); otherwise ONE
  * {@link WeightsError} names the file and lists the missing, unexpected and mismatched keys, and
- * the model is left untouched. `resetHead`, `adaptStem` and `allowUnused` relax this.
+ * the model is left untouched. A library whose module structure differs from ours (timm's RepVGG
+ * branches) is first rewritten into ours by its `fromCheckpoint`. `resetHead`, `adaptStem` and
+ * `allowUnused` relax this.
  */
 export function loadPretrained(model: ImageModel | Module, weights: Uint8Array | SafetensorsFile, options: LoadPretrainedOptions): LoadPretrainedReport {
   const source = weights instanceof Uint8Array ? (options.source ?? 'pretrained weights') : weights.source;
-  const file = weights instanceof Uint8Array ? parseSafetensors(weights, source) : weights;
+  const parsed = weights instanceof Uint8Array ? parseSafetensors(weights, source) : weights;
   const arch = pretrainedArchitecture(options.architecture);
   if (listRepBlocks(model).length) throw new WeightsError(source, 'pretrained weights load into the plain model; this one has rep-blocks already');
+  const { file, problems: structural } = arch.fromCheckpoint ? arch.fromCheckpoint(parsed) : { file: parsed, problems: [] };
   const flattened = 'numFeatures' in model ? arch.flattenedInputs(model as ImageModel) : {};
   const inHead = (path: string) => path === arch.head || path.startsWith(`${arch.head}.`);
+  const headKey = arch.keyOf(`${arch.head}.weight`);
+  const fileHead = headKey.slice(0, headKey.lastIndexOf('.'));
+  const inFileHead = (key: string) => key.startsWith(`${fileHead}.`);
   const missing: string[] = [];
   const mismatched: string[] = [];
   const badDtype: string[] = [];
@@ -88,7 +94,7 @@ export function loadPretrained(model: ImageModel | Module, weights: Uint8Array |
       continue;
     }
     used.add(key);
-    if (!['F32', 'F16', 'BF16', 'F64'].includes(entry.dtype)) {
+    if (!isFloatDtype(entry.dtype)) {
       badDtype.push(`${key} (${entry.dtype})`);
       continue;
     }
@@ -107,11 +113,12 @@ export function loadPretrained(model: ImageModel | Module, weights: Uint8Array |
     }
     plan.push({ path, key, shape, values, layoutPath: modulePath });
   }
-  const headKeys = [...file.tensors.keys()].filter((k) => !used.has(k) && options.resetHead && inHead(k.slice(0, k.lastIndexOf('.'))));
+  const headKeys = [...file.tensors.keys()].filter((k) => !used.has(k) && options.resetHead && inFileHead(k));
   const leftovers = [...file.tensors.keys()].filter((k) => !used.has(k) && !headKeys.includes(k));
   const counters = leftovers.filter((k) => k.endsWith('.num_batches_tracked'));
   const unexpected = leftovers.filter((k) => !k.endsWith('.num_batches_tracked'));
   const problems: string[] = [];
+  if (structural.length) problems.push(`${structural.length} ${arch.counterpart} block(s) unreadable (${listed(structural)})`);
   if (missing.length) problems.push(`${missing.length} missing (${listed(missing)})`);
   if (unexpected.length && !options.allowUnused) problems.push(`${unexpected.length} unexpected (${listed(unexpected)})`);
   if (mismatched.length) problems.push(`${mismatched.length} with another shape (${listed(mismatched)})`);

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, type Module } from '@dyrep/nn';
 
+/** PyTorch's BatchNorm2d ε, which PyTorch checkpoints' statistics assume. */
+export const TORCH_BN_EPS = 1e-5;
+
 /**
  * How one of our parameters is laid out in PyTorch: conv kernels HWIO `[kh, kw, cin/groups, cout]`
  * ↔ OIHW `[cout, cin/groups, kh, kw]` (depthwise kernels included), Linear `[in, out]` ↔

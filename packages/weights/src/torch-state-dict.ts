@@ -4,10 +4,7 @@ import { outermostRepBlocks } from '@dyrep/rep-blocks';
 import { pretrainedArchitecture, type InputNormalization } from './architectures';
 import { NORMALIZATION_METADATA_KEY } from './load-pretrained';
 import { encodeSafetensors, type TensorToWrite } from './safetensors';
-import { layoutOf, toTorch } from './torch-layout';
-
-/** PyTorch's BatchNorm2d ε, which the written statistics assume. */
-const TORCH_BN_EPS = 1e-5;
+import { TORCH_BN_EPS, layoutOf, toTorch } from './torch-layout';
 
 /**
  * The deployed network of `model` as a PyTorch state dict in its architecture's naming and layout
@@ -15,7 +12,9 @@ const TORCH_BN_EPS = 1e-5;
  * following BatchNorm's running mean (`μ' = μ − b`, exact) where the PyTorch conv has no bias,
  * a BatchNorm that deployment folded away (an `Identity`) written as the neutral BN carrying the
  * bias, Linear weights transposed (and reordered for an NCHW flatten), BN `num_batches_tracked`
- * written as 0. `model` is not changed. Throws when a parameter has no place in the layout.
+ * written as 0; in the library's module structure where it differs from ours
+ * (the architecture's `toCheckpoint`: timm RepVGG's branches). `model` is not changed.
+ * Throws when a parameter has no place in the layout.
  */
 export function torchStateDict(model: Module, architecture: string): Map<string, TensorToWrite> {
   const arch = pretrainedArchitecture(architecture);
@@ -73,7 +72,7 @@ export function torchStateDict(model: Module, architecture: string): Map<string,
         if (own.length) throw new Error(`torchStateDict: '${path}' (${m.constructor.name}) has no ${arch.counterpart} counterpart`);
       }
     }
-    return out;
+    return arch.toCheckpoint ? arch.toCheckpoint(out) : out;
   } finally {
     for (const conv of fused.values()) conv.dispose();
   }

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { manualSeed } from '@dyrep/nn';
 import { createModel, type ImageModel } from '@dyrep/models';
 import { useBackend, expectNoLeak } from '@dyrep/test-utils';
-import { encodeSafetensors, IMAGENET_NORMALIZATION, loadPretrained, WeightsError, type TensorToWrite } from '@dyrep/weights';
+import { encodeSafetensors, IMAGENET_NORMALIZATION, loadPretrained, readFloat32, WeightsError, type TensorToWrite } from '@dyrep/weights';
 import { CASES, fixture, fixtureBytes, io, relativeDiff, type FixtureCase } from './fixtures';
 
 function build(c: Pick<FixtureCase, 'model' | 'width' | 'numClasses' | 'inChannels'>, overrides: { numClasses?: number; inChannels?: number } = {}): ImageModel {
@@ -134,6 +134,75 @@ describe('loadPretrained: PyTorch-made checkpoints give PyTorch logits', () => {
     const model = build(c);
     const e = errorOf(() => loadPretrained(model, encodeSafetensors(tensors), { architecture: c.model, source: 'int.safetensors' }));
     expect(e.message).to.contain('1 not float (bn1.running_var (I64)');
+    model.dispose();
+  });
+});
+
+describe("loadPretrained: timm's RepVGG blocks (three branches fused into our conv + BN)", () => {
+  useBackend('wasm');
+  const c = CASES.find((k) => k.name === 'repvgg_a0-64')!;
+
+  /** The fixture's tensors with `edit` applied (return null to drop a key). */
+  function edited(edit: (key: string, t: TensorToWrite) => TensorToWrite | null): Uint8Array {
+    const f = fixture(c.weights);
+    const tensors = new Map<string, TensorToWrite>();
+    for (const [k, t] of f.tensors) {
+      const values = t.dtype === 'I64' ? [0] : readFloat32(f, k);
+      const e = edit(k, { dtype: t.dtype === 'I64' ? 'I64' : 'F32', shape: t.shape, values });
+      if (e) tensors.set(k, e);
+    }
+    return encodeSafetensors(tensors);
+  }
+
+  it('the fused BN carries statistics of the fused conv: its eval output is the block sum, its train-mode start is close', () => {
+    const model = build(c);
+    loadPretrained(model, fixtureBytes(c.weights), { architecture: c.model });
+    const bn = model.getModule('stage1.1.bn') as unknown as { weight: tf.Variable; runningVar: tf.Variable };
+    const gamma = bn.weight.dataSync();
+    const variance = bn.runningVar.dataSync();
+    for (let i = 0; i < gamma.length; i++) expect(gamma[i]).to.be.closeTo(Math.sqrt(variance[i] + 1e-5), 1e-6);
+    model.dispose();
+  });
+
+  it('--reset-head skips head.fc (timm naming) and loads the rest', () => {
+    const model = build(c, { numClasses: 3 });
+    const report = loadPretrained(model, fixtureBytes(c.weights), { architecture: c.model, resetHead: true });
+    expect(report.reset.sort()).to.deep.equal(['linear.bias', 'linear.weight']);
+    expect(report.unused).to.include.members(['head.fc.weight', 'head.fc.bias']);
+    model.dispose();
+  });
+
+  it('an incomplete block, a branch of another shape, an identity branch timm does not have: one line each, nothing written', () => {
+    const cases: [(key: string, t: TensorToWrite) => TensorToWrite | null, RegExp][] = [
+      [(k, t) => (k === 'stages.0.1.conv_1x1.bn.running_var' ? null : t), /^bad\.safetensors: does not fit repvgg_a0 \(timm naming, like timm repvgg_a0\): 1 timm repvgg_a0 block\(s\) unreadable \(stages\.0\.1 is incomplete: no stages\.0\.1\.conv_1x1\.bn\.running_var\)$/],
+      [(k, t) => (k === 'stages.1.2.conv_1x1.conv.weight' ? { ...t, shape: [6, 6, 3, 3], values: new Float32Array(324) } : t), /stages\.1\.2\.conv_1x1\.conv\.weight is \[6,6,3,3\], the block's kxk kernel \[6,6,3,3\] needs \[6,6,1,1\]/],
+    ];
+    const withIdentity = (() => {
+      const f = fixture(c.weights);
+      const tensors = new Map<string, TensorToWrite>();
+      for (const [k, t] of f.tensors) tensors.set(k, { dtype: t.dtype === 'I64' ? 'I64' : 'F32', shape: t.shape, values: t.dtype === 'I64' ? [0] : readFloat32(f, k) });
+      for (const leaf of ['weight', 'bias', 'running_mean', 'running_var']) tensors.set(`stages.1.0.identity.${leaf}`, { dtype: 'F32', shape: [6], values: new Float32Array(6).fill(1) });
+      return encodeSafetensors(tensors);
+    })();
+    for (const [edit, message] of cases) {
+      const model = build(c);
+      const before = snapshot(model);
+      const e = errorOf(() => loadPretrained(model, edited(edit), { architecture: c.model, source: 'bad.safetensors' }));
+      expect(e.message, e.message).to.match(message);
+      expect(e.message).to.not.contain('\n');
+      expectUnchanged(model, before);
+      model.dispose();
+    }
+    const model = build(c);
+    const e = errorOf(() => loadPretrained(model, withIdentity, { architecture: c.model, source: 'bad.safetensors' }));
+    expect(e.message).to.match(/: 4 unexpected \(stages\.1\.0\.identity\.weight, /);
+    model.dispose();
+  });
+
+  it('a torchvision file for a timm model names the timm keys it lacks', () => {
+    const model = build(c);
+    const e = errorOf(() => loadPretrained(model, fixtureBytes('resnet18.safetensors'), { architecture: c.model, source: 'r18.safetensors' }));
+    expect(e.message).to.match(/^r18\.safetensors: does not fit repvgg_a0 \(timm naming, like timm repvgg_a0\): \d+ missing \(stem\.conv_kxk\.conv\.weight \[3,3,3,3\], .*\); \d+ unexpected \(.*conv1\.weight, /);
     model.dispose();
   });
 });

@@ -38,7 +38,7 @@ function isDyrepRun(path: string): boolean {
 
 /**
  * Loads `config.pretrained` into the freshly built plain `model`: a safetensors checkpoint in the
- * model's PyTorch naming (torchvision), or a `dyrep train` run/checkpoint whose grown structure is
+ * model's PyTorch naming (torchvision or timm), or a `dyrep train` run/checkpoint whose grown structure is
  * rebuilt on the model first. `resetHead` keeps the model's classifier, `adaptStem` adapts the
  * stem to the model's input channels. Every mismatch is one line naming the file.
  */
@@ -172,7 +172,8 @@ export interface PretrainedModel {
 export function openPretrained(options: OpenPretrainedOptions): PretrainedModel {
   if (!existsSync(options.file)) throw new ConfigError(`--pretrained '${options.file}': no such file`);
   const arch = pretrainedArchitecture(options.model);
-  const file = parseSafetensors(new Uint8Array(readFileSync(options.file)), options.file);
+  const raw = parseSafetensors(new Uint8Array(readFileSync(options.file)), options.file);
+  const file = arch.fromCheckpoint ? arch.fromCheckpoint(raw).file : raw; // class and channel counts, read in our layout
   const head = file.tensors.get(arch.keyOf(`${arch.head}.weight`));
   const stem = file.tensors.get(arch.keyOf(`${arch.stem}.weight`));
   const numClasses = options.numClasses ?? head?.shape[0];
@@ -182,7 +183,7 @@ export function openPretrained(options: OpenPretrainedOptions): PretrainedModel 
   }
   const model = createModel(options.model, { width: options.width, stem: options.stem, numClasses, inChannels, inputSize: options.inputSize }) as ImageModel;
   try {
-    const report = loadPretrained(model, file, { architecture: options.model, adaptStem: stem !== undefined && stem.shape[1] !== inChannels });
+    const report = loadPretrained(model, raw, { architecture: options.model, adaptStem: stem !== undefined && stem.shape[1] !== inChannels });
     model.eval();
     return {
       model,
