@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { readCheckpointFile } from '@dyrep/trainer';
 import { useBackend } from '@dyrep/test-utils';
 import { IMAGENET_NORMALIZATION, parseSafetensors, readFloat32 } from '@dyrep/weights';
+import type { ImageModel } from '@dyrep/models';
+import { listRepBlocks } from '@dyrep/rep-blocks';
 import { openExportedModel } from '../src/run/exported-model';
+import { loadCheckpointModel } from '../src/run/checkpoint-model';
+import { applyPretrained } from '../src/run/pretrained';
+import { buildModel } from '../src/run/training-run';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '..', 'src', 'bin.ts');
@@ -24,6 +29,38 @@ function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: 
     });
   });
 }
+
+/** `file`'s bytes with its JSON header edited (the tensor data unchanged): a file that lies. */
+function withHeader(file: string, edit: (header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>) => void): Buffer {
+  const bytes = readFileSync(file);
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+  edit(header);
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([prefix, json, bytes.subarray(8 + length)]);
+}
+
+/** The four kinds of bad weights files the issue names, made from the resnet18 fixture in `dir`. */
+function badFiles(dir: string): Record<'truncated' | 'lying' | 'dtype' | 'architecture', string> {
+  const files = { truncated: join(dir, 'truncated.safetensors'), lying: join(dir, 'lying.safetensors'), dtype: join(dir, 'dtype.safetensors'), architecture: join(fixtures, 'vgg16_bn.safetensors') };
+  writeFileSync(files.truncated, readFileSync(r18).subarray(0, 100_000));
+  writeFileSync(files.lying, withHeader(r18, (h) => {
+    h['layer1.0.conv1.weight'].data_offsets[1] += 4; // overlaps the next tensor
+  }));
+  writeFileSync(files.dtype, withHeader(r18, (h) => {
+    h['conv1.weight'].dtype = 'F8_E4M3';
+  }));
+  return files;
+}
+
+const BAD_FILE_MESSAGES: Record<keyof ReturnType<typeof badFiles>, RegExp> = {
+  truncated: /^dyrep: .*truncated\.safetensors: tensor '.*': data_offsets \[\d+, \d+\] reach past the end of the data/,
+  lying: /^dyrep: .*lying\.safetensors: tensor 'layer1\.0\.conv1\.weight': /,
+  dtype: /^dyrep: .*dtype\.safetensors: tensor 'conv1\.weight': .*F8_E4M3/,
+  architecture: /^dyrep: .*vgg16_bn\.safetensors: does not fit resnet18 .*missing.*unexpected/,
+};
 
 const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let d = 0;
@@ -72,7 +109,7 @@ describe('pretrained weights through the dyrep command', function () {
     }
   });
 
-  it('train --pretrained FILE --reset-head --adapt-stem fine-tunes, stores the normalisation, exports safetensors; a run starts from that run', async () => {
+  it('train --pretrained FILE --reset-head --adapt-stem fine-tunes, stores the normalisation, exports safetensors; a run starts from that run (grown) or its export (fused) with its logits', async () => {
     const out = join(dir, 'ft');
     const common = ['--config', tiny, '--stem', 'imagenet', '--backend', 'wasm'];
     const r = await dyrep(['train', ...common, '--pretrained', r18, '--reset-head', '--adapt-stem', '--export', 'onnx,safetensors', '--out', out]);
@@ -97,19 +134,41 @@ describe('pretrained weights through the dyrep command', function () {
     const next = await dyrep(['train', ...common, '--epochs', '1', '--pretrained', out, '--out', join(dir, 'ft2'), '--export', '']);
     expect(next.code, next.stderr).to.equal(0);
     expect(next.stderr).to.match(/pretrained: run checkpoint .*last\.ckpt \(\d+ grown block\(s\) kept\)/);
+    const fused = join(out, 'export', 'model.safetensors');
+    const fromFused = await dyrep(['train', ...common, '--epochs', '1', '--pretrained', fused, '--out', join(dir, 'ft3'), '--export', '']);
+    expect(fromFused.code, fromFused.stderr).to.equal(0);
+    expect(fromFused.stderr).to.match(/pretrained: .*model\.safetensors \(\d+ tensors\)/);
+
+    // In process: the new run's starting model computes the source run's function, with the grown
+    // blocks rebuilt (bit for bit) or from the fused export (float32 reordering only).
+    const source = loadCheckpointModel(out);
+    const facts = { classNames: source.classNames, inputShape: source.inputShape };
+    const x = tf.randomUniform([4, ...source.inputShape], 0, 1, 'float32', 7);
+    const reference = tf.tidy(() => (source.model.forward(x) as tf.Tensor).dataSync() as Float32Array);
+    for (const [pretrained, tolerance] of [[out, 0], [fused, 1e-5]] as const) {
+      const config = { ...source.config, pretrained, resetHead: false, adaptStem: false };
+      const model = buildModel(config, facts) as ImageModel;
+      const start = applyPretrained(model, config);
+      expect(start.normalization, pretrained).to.deep.equal(source.normalization);
+      const y = tf.tidy(() => (model.eval().forward(x) as tf.Tensor).dataSync() as Float32Array);
+      expect(relDiff(y, reference), `${pretrained} vs the source run`).to.be.at.most(tolerance);
+      expect(listRepBlocks(model).length, pretrained).to.equal(pretrained === out ? listRepBlocks(source.model).length : 0);
+      model.dispose();
+    }
+    expect(listRepBlocks(source.model).length, 'the source run kept grown blocks').to.be.greaterThan(0);
+    x.dispose();
+    source.model.dispose();
   });
 
-  it('answers bad weights with one line naming the file or flag, and writes nothing', async function () {
-    this.timeout(900000); // five fresh processes
+  it('train --pretrained answers bad weights (truncated, lying offsets, wrong dtype, wrong architecture, …) with one line naming the file or flag, and writes nothing', async function () {
+    this.timeout(900000); // eight fresh processes
+    const bad = badFiles(dir);
     const cases: [string[], RegExp][] = [
       [['--pretrained', r18], /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/],
       [['--pretrained', join(dir, 'missing.safetensors')], /^dyrep: --pretrained '.*missing\.safetensors': no such file or directory$/],
-      [['--pretrained', join(fixtures, 'vgg16_bn.safetensors'), '--reset-head', '--adapt-stem'], /^dyrep: .*vgg16_bn\.safetensors: does not fit resnet18 .*missing.*unexpected/],
       [['--pretrained', r18, '--model', 'vgg16', '--stem', 'cifar'], /^dyrep: no PyTorch mapping for model 'vgg16'; models with one: mobilenet_v1, repvgg_a0, resnet18, resnet34, resnet50, vgg16_bn$/],
+      ...Object.entries(bad).map(([kind, file]): [string[], RegExp] => [['--pretrained', file, '--reset-head', '--adapt-stem'], BAD_FILE_MESSAGES[kind as keyof typeof bad]]),
     ];
-    const truncated = join(dir, 'truncated.safetensors');
-    writeFileSync(truncated, readFileSync(r18).subarray(0, 100_000));
-    cases.push([['--pretrained', truncated, '--reset-head', '--adapt-stem'], /^dyrep: .*truncated\.safetensors: tensor '.*': data_offsets \[\d+, \d+\] reach past the end of the data/]);
     for (const [flags, message] of cases) {
       const out = join(dir, `bad-${flags.length}-${message.source.length}`);
       const r = await dyrep(['train', '--config', tiny, '--stem', 'imagenet', '--backend', 'wasm', '--train-limit', '64', '--test-limit', '32', '--out', out, ...flags]);
@@ -118,6 +177,25 @@ describe('pretrained weights through the dyrep command', function () {
       expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);
       expect(lines[lines.length - 1]).to.match(message);
       expect(existsSync(join(out, 'checkpoint')), `${flags.join(' ')} wrote a checkpoint`).to.equal(false);
+    }
+  });
+
+  it('export --pretrained answers the same bad weights with one line naming the file, and writes nothing', async function () {
+    this.timeout(600000); // five fresh processes
+    const bad = badFiles(dir);
+    const cases: [string, string[], RegExp][] = [
+      ...(['truncated', 'lying', 'dtype', 'architecture'] as const).map((kind): [string, string[], RegExp] => [bad[kind], ['--format', 'onnx', '--num-classes', '5'], BAD_FILE_MESSAGES[kind]]),
+      // Without --num-classes the class count is read from the file's classifier, which a VGG file does not have.
+      [bad.architecture, ['--format', 'safetensors'], /^dyrep: --pretrained '.*vgg16_bn\.safetensors': no 'fc\.weight' or 'conv1\.weight' in it, so it is not a torchvision\.models\.resnet18 checkpoint$/],
+    ];
+    for (const [file, flags, message] of cases) {
+      const out = join(dir, `bad-export-${cases.findIndex((c) => c[0] === file && c[1] === flags)}.${flags[1]}`);
+      const r = await dyrep(['export', '--pretrained', file, '--model', 'resnet18', '--width', '0.0625', '--input-size', '64', ...flags, '--out', out, '--backend', 'wasm']);
+      expect(r.code, `${file} ${flags.join(' ')}`).to.equal(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);
+      expect(lines[lines.length - 1]).to.match(message);
+      expect(existsSync(out), `${file} ${flags.join(' ')} wrote ${out}`).to.equal(false);
     }
   });
 });

@@ -154,13 +154,28 @@ describe("loadPretrained: timm's RepVGG blocks (three branches fused into our co
     return encodeSafetensors(tensors);
   }
 
-  it('the fused BN carries statistics of the fused conv: its eval output is the block sum, its train-mode start is close', () => {
+  it("the fused BN carries the fused conv's statistics (recomputed from the file's three branch BNs) and the summed shift", () => {
     const model = build(c);
     loadPretrained(model, fixtureBytes(c.weights), { architecture: c.model });
-    const bn = model.getModule('stage1.1.bn') as unknown as { weight: tf.Variable; runningVar: tf.Variable };
-    const gamma = bn.weight.dataSync();
-    const variance = bn.runningVar.dataSync();
-    for (let i = 0; i < gamma.length; i++) expect(gamma[i]).to.be.closeTo(Math.sqrt(variance[i] + 1e-5), 1e-6);
+    const f = fixture(c.weights);
+    const bn = model.getModule('stage1.1.bn') as unknown as Record<'weight' | 'bias' | 'runningMean' | 'runningVar', tf.Variable>;
+    const [gamma, beta, mean, variance] = [bn.weight, bn.bias, bn.runningMean, bn.runningVar].map((v) => v.dataSync());
+    const branches = ['stages.0.1.conv_kxk.bn', 'stages.0.1.conv_1x1.bn', 'stages.0.1.identity'];
+    for (let ch = 0; ch < gamma.length; ch++) {
+      let mu = 0;
+      let v = 0;
+      let shift = 0;
+      for (const b of branches) {
+        const a = readFloat32(f, `${b}.weight`)[ch] / Math.sqrt(readFloat32(f, `${b}.running_var`)[ch] + 1e-5);
+        mu += a * readFloat32(f, `${b}.running_mean`)[ch];
+        v += a * a * readFloat32(f, `${b}.running_var`)[ch];
+        shift += readFloat32(f, `${b}.bias`)[ch];
+      }
+      expect(mean[ch], `μ[${ch}]`).to.be.closeTo(mu, 1e-5 * (1 + Math.abs(mu)));
+      expect(variance[ch], `var[${ch}]`).to.be.closeTo(v, 1e-5 * (1 + v));
+      expect(gamma[ch], `γ[${ch}]`).to.be.closeTo(Math.sqrt(v + 1e-5), 1e-5);
+      expect(beta[ch], `β[${ch}]`).to.be.closeTo(shift, 1e-5);
+    }
     model.dispose();
   });
 

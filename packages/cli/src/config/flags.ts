@@ -42,8 +42,8 @@ const FLAGS: FlagTable<TrainConfig> = {
   seed: ['int', 'random seed'],
   out: ['string', 'output directory'],
   resume: ['bool', 'continue the run in --out from its checkpoint'],
-  export: ['list', 'export formats after training: tfjs,onnx,safetensors (empty for none; safetensors = torchvision layout)'],
-  pretrained: ['string', 'initial weights: a PyTorch .safetensors checkpoint (torchvision naming) or a dyrep run directory/checkpoint'],
+  export: ['list', 'export formats after training: tfjs,onnx,safetensors (empty for none; safetensors = torchvision/timm layout)'],
+  pretrained: ['string', 'initial weights: a PyTorch .safetensors checkpoint (torchvision or timm naming) or a dyrep run directory/checkpoint'],
   resetHead: ['bool', 'with --pretrained: keep a fresh classifier (another class count)'],
   adaptStem: ['bool', "with --pretrained: adapt the stem conv to the data's input channels (timm's adapt_input_conv)"],
 };

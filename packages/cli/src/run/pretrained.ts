@@ -136,7 +136,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** The safetensors export (torchvision layout) of a deployed model, with the run's input shape and normalisation in its metadata. */
+/** The safetensors export (torchvision or timm layout) of a deployed model, with the run's input shape and normalisation in its metadata. */
 export function torchSafetensorsOf(deployed: Module, architecture: string, data: { inputShape: readonly number[]; normalization: InputNormalization | null }): Uint8Array {
   return toTorchSafetensors(deployed, {
     architecture,
