@@ -4,6 +4,10 @@ subsets 0-4 and 5-9 as IDX files so dyrep-ts can fine-tune on 5-9 (`--data-dir`)
 
     python3 tools/weights/pretrain-fashion.py OUT_DIR [--epochs 2] [--train-limit 12000] [--seed 0]
 
+Writes OUT_DIR/pretrained-0-4.safetensors, OUT_DIR/pretrain.json (epochs, trainImages, testTop1,
+seconds, torch: what tools/weights/bench-transfer.sh reports) and OUT_DIR/fmnist-0-4, fmnist-5-9.
+Progress goes to stdout (flushed): the subsets, every 20 batches, every epoch's test accuracy.
+
 Labels keep their Fashion-MNIST values (10 outputs; the fine-tune resets the head). Inputs are
 normalised with Fashion-MNIST's statistics, recorded in the file's `dyrep.normalization` metadata,
 so dyrep-ts normalises the same way. Augmentation as dyrep-ts's pipeline: random crop (pad 2) and
@@ -51,6 +55,7 @@ def load(split):
 
 def write_subsets(out):
     for name, classes in [("fmnist-0-4", range(0, 5)), ("fmnist-5-9", range(5, 10))]:
+        print(f"[pretrain] writing the Fashion-MNIST subset of classes {classes.start}-{classes.stop - 1} to {os.path.join(out, name)}", flush=True)
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         for split, stem in [("train", "train"), ("test", "t10k")]:
@@ -77,12 +82,14 @@ def batches(x, y, batch, generator, augment):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--train-limit", type=int, default=12000)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=0.05)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=2, help="epochs (default 2)")
+    p.add_argument("--train-limit", type=int, default=12000, help="training images of classes 0-4 (default 12000)")
+    p.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
+    p.add_argument("--lr", type=float, default=0.05, help="SGD learning rate, cosine schedule (default 0.05)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     a = p.parse_args()
+    if a.epochs < 1 or a.train_limit < 1:
+        p.error("--epochs and --train-limit must be at least 1")
     os.makedirs(a.out, exist_ok=True)
     write_subsets(a.out)
     torch.manual_seed(a.seed)
@@ -98,24 +105,32 @@ def main():
     steps = a.epochs * ((len(y) + a.batch_size - 1) // a.batch_size)
     opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=0.9, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    print(f"[pretrain] ResNet-18 width 0.25 (CIFAR stem, torch {torch.__version__}): {len(y)} training images of classes 0-4, {a.epochs} epoch(s), {steps} steps", flush=True)
     start = time.time()
+    per_epoch = (len(y) + a.batch_size - 1) // a.batch_size
     for epoch in range(a.epochs):
         model.train()
-        for xb, yb in batches(x, y, a.batch_size, g, True):
+        for i, (xb, yb) in enumerate(batches(x, y, a.batch_size, g, True)):
             opt.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
             opt.step()
             sched.step()
+            if (i + 1) % 20 == 0 or i + 1 == per_epoch:
+                print(f"[pretrain] epoch {epoch + 1}/{a.epochs}: batch {i + 1}/{per_epoch}, loss {loss.item():.4f} ({time.time() - start:.0f} s)", flush=True)
         model.eval()
         with torch.no_grad():
             correct = sum(int((model(xb).argmax(1) == yb).sum()) for xb, yb in batches(xt, yt, 500, g, False))
         print(f"[pretrain] epoch {epoch + 1}/{a.epochs}: test top-1 on classes 0-4 {correct / len(yt):.2%} ({time.time() - start:.0f} s)", flush=True)
     file = os.path.join(a.out, "pretrained-0-4.safetensors")
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, file,
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, file + ".tmp",
               metadata={"format": "pt", "dyrep.normalization": json.dumps({"mean": [MEAN], "std": [STD]})})
-    with open(os.path.join(a.out, "pretrain.json"), "w") as f:
+    os.replace(file + ".tmp", file)  # a killed run leaves no half-written checkpoint for bench-transfer.sh to reuse
+    summary = os.path.join(a.out, "pretrain.json")
+    with open(summary + ".tmp", "w") as f:
         json.dump({"epochs": a.epochs, "trainImages": int(len(y)), "testTop1": correct / len(yt), "seconds": time.time() - start, "torch": torch.__version__}, f)
-    print(f"[pretrain] wrote {file}")
+    os.replace(summary + ".tmp", summary)
+    print(f"[pretrain] wrote {file} and {summary}", flush=True)
 
 
 if __name__ == "__main__":
