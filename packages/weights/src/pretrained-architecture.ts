@@ -56,3 +56,11 @@ export interface PretrainedArchitecture {
   /** The reverse of {@link fromCheckpoint} for export: a one-to-one state dict (module order) → the PyTorch structure. */
   toCheckpoint?(state: Map<string, TensorToWrite>): Map<string, TensorToWrite>;
 }
+
+/** A `keyOf` that renames the module part of a state-dict path and keeps its leaf (`weight`, `running_mean`, …). */
+export function renamingModules(rename: (modulePath: string) => string): (path: string) => string {
+  return (path) => {
+    const dot = path.lastIndexOf('.');
+    return `${rename(path.slice(0, dot))}${path.slice(dot)}`;
+  };
+}

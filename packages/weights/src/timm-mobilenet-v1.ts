@@ -1,6 +1,6 @@
 // timm's naming of MobileNetV1 (`timm.models.efficientnet`, model `mobilenetv1_100`).
 import { MOBILENET_V1_BLOCKS } from '@dyrep/models';
-import { INCEPTION_NORMALIZATION, type PretrainedArchitecture } from './pretrained-architecture';
+import { INCEPTION_NORMALIZATION, renamingModules, type PretrainedArchitecture } from './pretrained-architecture';
 
 /** timm stage and index of each of our 13 blocks: a stage starts at the first block and at every stride-2 block. */
 const TIMM_BLOCK: readonly string[] = (() => {
@@ -37,10 +37,7 @@ export const timmMobileNetV1: PretrainedArchitecture = {
   model: 'mobilenet_v1',
   naming: 'timm',
   counterpart: "timm mobilenetv1_100 (act_layer='relu')",
-  keyOf: (path) => {
-    const dot = path.lastIndexOf('.');
-    return `${timmModule(path.slice(0, dot))}${path.slice(dot)}`;
-  },
+  keyOf: renamingModules(timmModule),
   stem: 'features.0.0',
   head: 'classifier',
   convBias: false,

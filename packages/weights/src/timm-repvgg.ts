@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addParallel, fuseConvBn, identityKernel, padKernelToKxk, type BnStatistics, type FusedKernel } from '@dyrep/rep-blocks';
 import { decodeToFloat32, isFloatDtype } from './dtypes';
-import { IMAGENET_NORMALIZATION, type CheckpointInOurLayout, type PretrainedArchitecture } from './pretrained-architecture';
+import { IMAGENET_NORMALIZATION, type CheckpointInOurLayout, renamingModules, type PretrainedArchitecture } from './pretrained-architecture';
 import type { SafetensorsEntry, SafetensorsFile, TensorToWrite } from './safetensors';
 import { TORCH_BN_EPS, fromTorch, toTorch } from './torch-layout';
 
@@ -185,10 +185,7 @@ export const timmRepVggA0: PretrainedArchitecture = {
   model: 'repvgg_a0',
   naming: 'timm',
   counterpart: 'timm repvgg_a0',
-  keyOf: (path) => {
-    const dot = path.lastIndexOf('.');
-    return `${timmModule(path.slice(0, dot))}${path.slice(dot)}`;
-  },
+  keyOf: renamingModules(timmModule),
   stem: 'stage0.conv',
   head: 'linear',
   convBias: false,
