@@ -109,7 +109,8 @@ describe('pretrained weights through the dyrep command', function () {
     }
   });
 
-  it('train --pretrained FILE --reset-head --adapt-stem fine-tunes, stores the normalisation, exports safetensors; a run starts from that run (grown) or its export (fused) with its logits', async () => {
+  it('train --pretrained FILE --reset-head --adapt-stem fine-tunes, stores the normalisation, exports safetensors; a run starts from that run (grown) or its export (fused) with its logits', async function () {
+    this.timeout(900000); // five fresh processes
     const out = join(dir, 'ft');
     const common = ['--config', tiny, '--stem', 'imagenet', '--backend', 'wasm'];
     const r = await dyrep(['train', ...common, '--pretrained', r18, '--reset-head', '--adapt-stem', '--export', 'onnx,safetensors', '--out', out]);
