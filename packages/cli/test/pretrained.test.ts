@@ -58,7 +58,7 @@ function badFiles(dir: string): Record<'truncated' | 'lying' | 'dtype' | 'archit
 const BAD_FILE_MESSAGES: Record<keyof ReturnType<typeof badFiles>, RegExp> = {
   truncated: /^dyrep: .*truncated\.safetensors: tensor '.*': data_offsets \[\d+, \d+\] reach past the end of the data/,
   lying: /^dyrep: .*lying\.safetensors: tensor 'layer1\.0\.conv1\.weight': /,
-  dtype: /^dyrep: .*dtype\.safetensors: tensor 'conv1\.weight': .*F8_E4M3/,
+  dtype: /^dyrep: .*dtype\.safetensors: tensor 'conv1\.weight' has dtype F8_E4M3, which is not supported/,
   architecture: /^dyrep: .*vgg16_bn\.safetensors: does not fit resnet18 .*missing.*unexpected/,
 };
 
@@ -185,8 +185,8 @@ describe('pretrained weights through the dyrep command', function () {
     this.timeout(600000); // five fresh processes
     const bad = badFiles(dir);
     const cases: [string, string[], RegExp][] = [
-      ...(['truncated', 'lying', 'dtype', 'architecture'] as const).map((kind): [string, string[], RegExp] => [bad[kind], ['--format', 'onnx', '--num-classes', '5'], BAD_FILE_MESSAGES[kind]]),
-      // Without --num-classes the class count is read from the file's classifier, which a VGG file does not have.
+      ...(['truncated', 'lying', 'dtype', 'architecture'] as const).map((kind): [string, string[], RegExp] => [bad[kind], ['--format', 'onnx', '--num-classes', '5', '--in-channels', '3'], BAD_FILE_MESSAGES[kind]]),
+      // Without --num-classes/--in-channels they are read from the file's classifier and stem, which a VGG file does not have.
       [bad.architecture, ['--format', 'safetensors'], /^dyrep: --pretrained '.*vgg16_bn\.safetensors': no 'fc\.weight' or 'conv1\.weight' in it, so it is not a torchvision\.models\.resnet18 checkpoint$/],
     ];
     for (const [file, flags, message] of cases) {
