@@ -42,6 +42,6 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
     if (argv.includes('--verbose')) process.stderr.write(`${err.stack ?? err}\n`);
     else process.stderr.write(`dyrep: ${oneLine(err.message)}\n`);
-    return 1;
+    return typeof err.exitCode === 'number' ? err.exitCode : 1;
   }
 }

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { initBackend } from '@dyrep/backend';
 import { addTrainFlags, trainFlags } from '../config/flags';
 import { ConfigError, readConfigFile, resolveTrainConfig } from '../config/load-config';
+import { checkPolicyOptions } from '../config/policy-options';
+import { checkNames } from '../run/training-run';
 import { runBench } from '../run/bench-run';
 import { benchTable } from '../report/bench-table';
 import { textTable } from '../report/text-table';
@@ -15,9 +17,12 @@ export function benchCommand(): Command {
   addTrainFlags(cmd);
   cmd.action(async (opts: Record<string, unknown>) => {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};
-    const config = resolveTrainConfig({ out: 'runs/bench' }, file, trainFlags(opts));
+    const flags = trainFlags(opts);
+    const config = resolveTrainConfig({ out: 'runs/bench' }, file, flags);
     const policies = String(opts.policies).split(',').map((s) => s.trim()).filter(Boolean);
     if (!policies.length) throw new ConfigError('option --policies is empty');
+    for (const policy of policies) checkNames({ ...config, policy });
+    checkPolicyOptions(flags, policies);
     await initBackend(config.backend);
     const result = await runBench(config, { policies, overwrite: Boolean(opts.force) });
     const { header, rows } = benchTable(result.entries);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { writeFileAtomic } from '@dyrep/core/node';
+import { dirname } from 'node:path';
+import { prepareOutputDirectory, writeFileAtomic } from '@dyrep/core/node';
 import { initBackend } from '@dyrep/backend';
 import { deployWithReport, exportOnnx, exportTfjs } from '@dyrep/exporter';
 import { countFlops, countParams } from '@dyrep/nn';
@@ -22,14 +23,15 @@ export function exportCommand(): Command {
     .option('--input-size <n>', 'with --pretrained: input height and width of the export', '224')
     .requiredOption('--out <path>', 'output directory (tfjs) or file (onnx, safetensors)')
     .option('--format <name>', 'tfjs, onnx or safetensors', 'tfjs')
-    .option('--force', 'replace an existing export')
+    .option('--force', 'replace a previous export at --out (never another file or directory)')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu', 'auto')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const format = String(opts.format);
       if (format !== 'tfjs' && format !== 'onnx' && format !== 'safetensors') throw new ConfigError(`option --format = "${format}" is not allowed: use tfjs, onnx or safetensors`);
       if (!opts.checkpoint === !opts.pretrained) throw new ConfigError('give exactly one of --checkpoint and --pretrained');
       const out = String(opts.out);
-      if (existsSync(out) && !opts.force) throw new ConfigError(`'${out}' exists already; pass --force to replace it`);
+      if (existsSync(out) && !opts.force) throw new ConfigError(`'${out}' exists already; pass --force to replace it (only a previous export is ever replaced)`);
+      await prepareOutputDirectory(dirname(out));
       await initBackend(opts.backend as 'auto');
       const loaded = opts.pretrained ? openPretrainedFromFlags(opts) : fromCheckpoint(String(opts.checkpoint));
       try {

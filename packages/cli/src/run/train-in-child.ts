@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrainConfig } from '../config/schema';
 import type { TrainSummary } from './training-run';
+import { RunInterruptedError, SIGNAL_EXIT_CODES, type StopSignal } from './stop-on-signals';
 
 /** What the child process is asked to do (passed as JSON on its command line). */
 export interface TrainChildRequest {
@@ -30,8 +31,22 @@ export function trainInChild(config: TrainConfig, options: { overwrite?: boolean
   const args = [...process.execArgv, trainChildEntry(), JSON.stringify(request)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    // The child stops gracefully on these signals (checkpoint written); forward them so it never outlives us.
+    let received: StopSignal | undefined;
+    const forward = (signal: StopSignal) => {
+      received ??= signal;
+      child.kill(signal);
+    };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
     child.on('error', reject);
     child.on('exit', (exitCode) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      if (received || exitCode === SIGNAL_EXIT_CODES.SIGINT || exitCode === SIGNAL_EXIT_CODES.SIGTERM) {
+        const signal = received ?? (exitCode === SIGNAL_EXIT_CODES.SIGINT ? 'SIGINT' : 'SIGTERM');
+        return reject(new RunInterruptedError(signal, `the '${config.policy}' run was interrupted by ${signal}; resume it with: dyrep train --out ${config.out} --resume`));
+      }
       if (exitCode !== 0) return reject(new Error(`the '${config.policy}' run failed (exit code ${exitCode}); see its output above`));
       resolve(JSON.parse(readFileSync(join(config.out, 'summary.json'), 'utf8')) as TrainSummary);
     });

@@ -7,14 +7,16 @@ import { createModel, getModelInfo, type ImageModel } from '@dyrep/models';
 import { createPolicy, listPolicies } from '@dyrep/evolution';
 import { createMetric } from '@dyrep/saliency';
 import { countFlops, countParams, manualSeed, type Module } from '@dyrep/nn';
-import { MetricsLog, Trainer, classificationTask, cosineSchedule, withWarmup, createProgress, silentProgress, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
+import { MetricsLog, Trainer, TrainingStoppedError, classificationTask, cosineSchedule, withWarmup, createProgress, silentProgress, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
 import type { Plugin } from '@dyrep/core';
 import type { TrainConfig } from '../config/schema';
 import { ConfigError } from '../config/load-config';
 import { buildPlugins } from './build-plugins';
 import { applyPretrained, checkWeightsOptions, torchSafetensorsOf } from './pretrained';
 import { prepareData, testLoader, trainLoader, type PreparedData } from './prepare-data';
-import { directoryStorage, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
+import { directoryStorage, lockRunDirectory, prepareOutputDirectory, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
+import { runCheckpoint } from '../config/resume-config';
+import { RunInterruptedError, withStopSignals } from './stop-on-signals';
 import { renderReport } from '../report/report-html';
 import { describeTraining, trainSummaryRows } from '../report/train-summary';
 
@@ -62,17 +64,29 @@ export function buildModel(config: Pick<TrainConfig, 'model' | 'width' | 'stem'>
 }
 
 /**
- * `dyrep train`: trains with the configured policy, checkpoints every epoch, deploys the result to
- * the plain network, exports it, and writes `summary.json` and `report.html`. Returns the summary.
+ * `dyrep train`: checks `--out` (writable, not in use: the run directory is locked), trains with
+ * the configured policy, checkpoints every epoch, deploys the result to the plain network, exports
+ * it, and writes `summary.json` and `report.html`. Returns the summary. SIGINT/SIGTERM stop it
+ * after the current step with a checkpoint ({@link RunInterruptedError}, exit code 130/143).
  */
 export async function runTraining(config: TrainConfig, options: RunOptions = {}): Promise<TrainSummary> {
+  checkNames(config);
+  await prepareOutputDirectory(config.out);
+  const lock = await lockRunDirectory(config.out);
+  try {
+    return await trainLocked(config, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked(config: TrainConfig, options: RunOptions): Promise<TrainSummary> {
   const out = config.out;
-  const checkpoint = join(out, 'checkpoint', 'last.ckpt');
+  const checkpoint = runCheckpoint(out);
   if (config.resume && !existsSync(checkpoint)) throw new ConfigError(`--resume: no checkpoint at '${checkpoint}'`);
   if (!config.resume && existsSync(checkpoint) && !options.overwrite) {
     throw new ConfigError(`'${out}' already holds a run (${checkpoint}); pass --resume to continue it, --force to replace it, or choose another --out`);
   }
-  checkNames(config);
   const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
   const backend = await initBackend(config.backend);
   progress.log(`backend: ${backend.backend} (${backend.reason})`);
@@ -105,10 +119,16 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
   });
   try {
     if (config.resume) {
-      const info = await trainer.resume(checkpoint);
+      const info = await trainer.resume();
       progress.log(`resumed from ${checkpoint} at epoch ${info.epoch + 1}`);
     }
-    const fit = await trainer.fit();
+    const fit = await withStopSignals((signal) => {
+      progress.log(`${signal}: finishing the current step, then writing the checkpoint (send it again to quit at once)`);
+      trainer.requestStop(signal);
+    }, () => trainer.fit()).catch((e: unknown) => {
+      if (!(e instanceof TrainingStoppedError)) throw e;
+      throw new RunInterruptedError(e.reason as 'SIGINT' | 'SIGTERM', `interrupted by ${e.reason} at epoch ${e.epoch + 1}, step ${e.step}; checkpoint '${checkpoint}'; resume with: dyrep train --out ${out} --resume`);
+    });
     const finalMetrics = fit.finalMetrics.top1 !== undefined ? fit.finalMetrics : await task.evaluate(model.eval(), testLoader(data, config).epoch());
     const history = await new MetricsLog(directoryStorage(out)).read();
     const deployed = deploy(model, { inputShape: [1, ...data.inputShape] });
@@ -158,7 +178,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
 }
 
 /** Fails fast, before any data is read, on an unknown model, policy or metric name. */
-function checkNames(config: TrainConfig): void {
+export function checkNames(config: TrainConfig): void {
   getModelInfo(config.model);
   checkWeightsOptions(config);
   if (!listPolicies().includes(config.policy)) createPolicy(config.policy);
