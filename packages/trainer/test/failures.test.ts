@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,21 @@ describe('trainer failures (issue #13)', () => {
     let err: Error | undefined;
     await log.read().catch((e: Error) => (err = e));
     expect(err?.message).to.equal("'memory:metrics.jsonl' line 2 is not a JSON record; repair or remove that line");
+  });
+
+  // case 7: truncateTo rewrote metrics.jsonl in place, so a failure (or kill) during that rewrite wiped the history
+  it('truncating metrics.jsonl on resume under a file-size limit (ulimit -f) keeps the whole history', () => {
+    const file = join(dir, 'metrics.jsonl');
+    const lines = Array.from({ length: 2000 }, (_, epoch) => `${JSON.stringify({ epoch, lr: 0.1, trainLoss: 1 / (epoch + 1), note: 'x'.repeat(20) })}\n`);
+    writeFileSync(file, lines.join(''));
+    const good = readFileSync(file);
+    expect(good.length).to.be.above(150_000);
+    const script = `ulimit -f 64\nexec "${process.execPath}" --import tsx --conditions=@dyrep/source test/fixtures/truncate-metrics.ts "$@"`;
+    const r = spawnSync('bash', ['-c', script, 'bash', dir, '1500'], { cwd: join(here, '..'), encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).to.equal(1);
+    expect(r.stderr.trim()).to.match(new RegExp(`^cannot write '${file}': EFBIG .*the previous file is unchanged$`));
+    expect(readFileSync(file).equals(good), 'history intact').to.equal(true);
+    expect(readdirSync(dir)).to.deep.equal(['metrics.jsonl']);
   });
 
   // case 9 (signals): the trainer finishes the step, writes a checkpoint inside the epoch, and a resume continues bit for bit
