@@ -4,6 +4,7 @@ import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { detectCommand } from './commands/detect';
 import { benchCommand } from './commands/bench';
+import { restoreTerminal } from './run/stop-on-signals';
 
 /** A multi-line message (lists of tried paths, state-dict problems) joined into one line. */
 function oneLine(message: string): string {
@@ -30,7 +31,8 @@ export function createProgram(): Command {
 
 /**
  * Runs the program on `argv` and returns the exit code: 0 on success, 1 with a one-line cause on
- * stderr for errors (the stack trace only with `--verbose`), commander's own code for usage errors.
+ * stderr for errors (the stack trace only with `--verbose`), 130/143 for a run stopped by
+ * SIGINT/SIGTERM, commander's own code for usage errors.
  */
 export async function main(argv: string[]): Promise<number> {
   const program = createProgram().exitOverride();
@@ -40,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
+    restoreTerminal(); // a progress bar stopped by the error may have left the cursor hidden
     if (argv.includes('--verbose')) process.stderr.write(`${err.stack ?? err}\n`);
     else process.stderr.write(`dyrep: ${oneLine(err.message)}\n`);
     return typeof err.exitCode === 'number' ? err.exitCode : 1;

@@ -7,7 +7,7 @@ import { createModel, getModelInfo, type ImageModel } from '@dyrep/models';
 import { createPolicy, listPolicies } from '@dyrep/evolution';
 import { createMetric } from '@dyrep/saliency';
 import { countFlops, countParams, manualSeed, type Module } from '@dyrep/nn';
-import { MetricsLog, Trainer, TrainingStoppedError, classificationTask, cosineSchedule, withWarmup, createProgress, silentProgress, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
+import { MetricsLog, Trainer, TrainingStoppedError, classificationTask, readCheckpointMeta, cosineSchedule, withWarmup, createProgress, silentProgress, type ClassificationBatch, type EpochRecord, type ProgressReporter, type StructureEvent } from '@dyrep/trainer';
 import type { Plugin } from '@dyrep/core';
 import type { TrainConfig } from '../config/schema';
 import { ConfigError } from '../config/load-config';
@@ -16,7 +16,7 @@ import { applyPretrained, checkWeightsOptions, torchSafetensorsOf } from './pret
 import { prepareData, testLoader, trainLoader, type PreparedData } from './prepare-data';
 import { directoryStorage, lockRunDirectory, prepareOutputDirectory, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { runCheckpoint } from '../config/resume-config';
-import { RunInterruptedError, withStopSignals } from './stop-on-signals';
+import { RunInterruptedError, SIGNAL_EXIT_CODES, restoreTerminal, withStopSignals, type StopSignal } from './stop-on-signals';
 import { renderReport } from '../report/report-html';
 import { describeTraining, trainSummaryRows } from '../report/train-summary';
 
@@ -66,35 +66,72 @@ export function buildModel(config: Pick<TrainConfig, 'model' | 'width' | 'stem'>
 /**
  * `dyrep train`: checks `--out` (writable, not in use: the run directory is locked), trains with
  * the configured policy, checkpoints every epoch, deploys the result to the plain network, exports
- * it, and writes `summary.json` and `report.html`. Returns the summary. SIGINT/SIGTERM stop it
- * after the current step with a checkpoint ({@link RunInterruptedError}, exit code 130/143).
+ * it, and writes `summary.json` and `report.html`. Returns the summary. SIGINT/SIGTERM during
+ * set-up or training stop it after the current (or first) step with a checkpoint
+ * ({@link RunInterruptedError}, exit code 130/143).
  */
 export async function runTraining(config: TrainConfig, options: RunOptions = {}): Promise<TrainSummary> {
   checkNames(config);
   await prepareOutputDirectory(config.out);
   const lock = await lockRunDirectory(config.out);
+  const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
+  // One handler from the start, so a signal while the data loads still ends with a checkpoint;
+  // once training is over the checkpoint is complete and a signal exits at once.
+  let stopSignal: StopSignal | undefined;
+  let trainer: Trainer<ClassificationBatch> | undefined;
+  let trained = false;
+  const phases: RunPhases = {
+    trainer(t) {
+      trainer = t;
+      if (stopSignal) t.requestStop(stopSignal);
+    },
+    trained() {
+      trained = true;
+      return stopSignal;
+    },
+  };
   try {
-    return await trainLocked(config, options);
+    return await withStopSignals((signal) => {
+      if (trained) {
+        restoreTerminal();
+        process.stderr.write(`\n${signal}: exiting; training had finished and '${runCheckpoint(config.out)}' is complete; to write the exports and summary, resume with: dyrep train --out ${config.out} --resume\n`);
+        process.exit(SIGNAL_EXIT_CODES[signal]);
+      }
+      stopSignal = signal;
+      progress.log(`${signal}: finishing the current step, then writing the checkpoint (send it again to quit at once)`);
+      trainer?.requestStop(signal);
+    }, () => trainLocked(config, options, progress, phases));
   } finally {
     await lock.release();
   }
 }
 
-async function trainLocked(config: TrainConfig, options: RunOptions): Promise<TrainSummary> {
+/** Callbacks through which a run tells its signal handler how far it is. */
+interface RunPhases {
+  /** The trainer exists: a stop request can reach it. */
+  trainer(trainer: Trainer<ClassificationBatch>): void;
+  /** Training is over (checkpoint complete); returns the signal received meanwhile, if any (it came too late to stop a step). */
+  trained(): StopSignal | undefined;
+}
+
+async function trainLocked(config: TrainConfig, options: RunOptions, progress: ProgressReporter, phases: RunPhases): Promise<TrainSummary> {
   const out = config.out;
   const checkpoint = runCheckpoint(out);
   if (config.resume && !existsSync(checkpoint)) throw new ConfigError(`--resume: no checkpoint at '${checkpoint}'`);
   if (!config.resume && existsSync(checkpoint) && !options.overwrite) {
     throw new ConfigError(`'${out}' already holds a run (${checkpoint}); pass --resume to continue it, --force to replace it, or choose another --out`);
   }
-  const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
   const backend = await initBackend(config.backend);
   progress.log(`backend: ${backend.backend} (${backend.reason})`);
   let data = await prepareData(config);
   progress.log(`data: ${data.description}`);
   manualSeed(config.seed);
   const model = buildModel(config, data);
-  if (config.pretrained) {
+  if (config.resume) {
+    // The checkpoint holds every weight; only the input normalization of the start is needed.
+    const saved = readCheckpointMeta(checkpoint).meta as { normalization?: PreparedData['normalization'] };
+    if (saved.normalization !== undefined) data = { ...data, normalization: saved.normalization };
+  } else if (config.pretrained) {
     const start = applyPretrained(model as ImageModel, config);
     progress.log(start.description);
     if (start.normalization) data = { ...data, normalization: start.normalization };
@@ -117,18 +154,18 @@ async function trainLocked(config: TrainConfig, options: RunOptions): Promise<Tr
     progress,
     meta: { config, classNames: data.classNames, inputShape: data.inputShape, normalization: data.normalization },
   });
+  phases.trainer(trainer);
   try {
     if (config.resume) {
       const info = await trainer.resume();
       progress.log(`resumed from ${checkpoint} at epoch ${info.epoch + 1}`);
     }
-    const fit = await withStopSignals((signal) => {
-      progress.log(`${signal}: finishing the current step, then writing the checkpoint (send it again to quit at once)`);
-      trainer.requestStop(signal);
-    }, () => trainer.fit()).catch((e: unknown) => {
+    const fit = await trainer.fit().catch((e: unknown) => {
       if (!(e instanceof TrainingStoppedError)) throw e;
       throw new RunInterruptedError(e.reason as 'SIGINT' | 'SIGTERM', `interrupted by ${e.reason} at epoch ${e.epoch + 1}, step ${e.step}; checkpoint '${checkpoint}'; resume with: dyrep train --out ${out} --resume`);
     });
+    const late = phases.trained();
+    if (late) throw new RunInterruptedError(late, `interrupted by ${late} as training finished; checkpoint '${checkpoint}' is complete; to write the exports and summary, resume with: dyrep train --out ${out} --resume`);
     const finalMetrics = fit.finalMetrics.top1 !== undefined ? fit.finalMetrics : await task.evaluate(model.eval(), testLoader(data, config).epoch());
     const history = await new MetricsLog(directoryStorage(out)).read();
     const deployed = deploy(model, { inputShape: [1, ...data.inputShape] });
