@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Rng, type Module } from '@dyrep/nn';
 import { expectNoLeak, randomizeBatchNorms, useBackend } from '@dyrep/test-utils';
 import { growAt, listGrowableConvs, listPresets, setBlockRecomputation, setMergeStrategy, type MergeStrategy } from '../src/index';
-import { randomizeBiases, tinyVgg } from './helpers';
+import { randomizeBiases, tinyVgg, withRestoredBuffers } from './helpers';
 
 /** Everything one training step of `model` on `x` produces: loss, input gradient, parameter gradients, buffers after. */
 interface StepResult {
@@ -16,26 +16,23 @@ interface StepResult {
 /** One step with block recomputation on or off; the buffers are restored afterwards so steps can be compared. */
 function step(model: Module, x: tf.Tensor, r: tf.Tensor, recompute: boolean): StepResult {
   const previous = setBlockRecomputation(recompute);
-  const before = model.namedBuffers().map(([path, v]) => [path, v.clone()] as const);
   try {
-    const named = model.namedParameters();
-    const objective = (input: tf.Tensor) => tf.sum(tf.mul(model.forward(input), r)) as tf.Scalar;
-    const { value, grads } = tf.variableGrads(() => objective(x), named.map(([, v]) => v));
-    const buffers = new Map(model.namedBuffers().map(([path, v]) => [path, v.dataSync().slice() as Float32Array]));
-    const inputGrad = tf.tidy(() => tf.grad(objective)(x).dataSync() as Float32Array);
-    const result: StepResult = {
-      loss: value.dataSync()[0],
-      inputGrad,
-      grads: new Map(named.map(([path, v]) => [path, grads[v.name].dataSync() as Float32Array])),
-      buffers,
-    };
-    tf.dispose([value, ...Object.values(grads)]);
-    return result;
+    return withRestoredBuffers(model, () => {
+      const named = model.namedParameters();
+      const objective = (input: tf.Tensor) => tf.sum(tf.mul(model.forward(input), r)) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(() => objective(x), named.map(([, v]) => v));
+      const buffers = new Map(model.namedBuffers().map(([path, v]) => [path, v.dataSync().slice() as Float32Array]));
+      const inputGrad = tf.tidy(() => tf.grad(objective)(x).dataSync() as Float32Array);
+      const result: StepResult = {
+        loss: value.dataSync()[0],
+        inputGrad,
+        grads: new Map(named.map(([path, v]) => [path, grads[v.name].dataSync() as Float32Array])),
+        buffers,
+      };
+      tf.dispose([value, ...Object.values(grads)]);
+      return result;
+    });
   } finally {
-    for (const [path, saved] of before) {
-      model.namedBuffers().find(([p]) => p === path)![1].assign(saved);
-      saved.dispose();
-    }
     setBlockRecomputation(previous);
   }
 }

@@ -122,3 +122,19 @@ export function tinyVgg(cin = 3, width = 8): Sequential {
     new Linear(2 * width, 10),
   );
 }
+
+/**
+ * Runs `fn` (a training step that updates running statistics) and puts every buffer of `model` back
+ * afterwards, so several steps on the same model can be compared.
+ */
+export function withRestoredBuffers<T>(model: Module, fn: () => T): T {
+  const before = model.namedBuffers().map(([path, v]) => [path, v.clone()] as const);
+  try {
+    return fn();
+  } finally {
+    for (const [path, saved] of before) {
+      model.namedBuffers().find(([p]) => p === path)![1].assign(saved);
+      saved.dispose();
+    }
+  }
+}

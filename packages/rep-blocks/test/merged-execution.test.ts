@@ -4,6 +4,7 @@ import { Rng } from '@dyrep/nn';
 import { expectNoLeak, randomizeBatchNorms, useBackend } from '@dyrep/test-utils';
 import { MERGE_STRATEGIES, RepBlock, growAt, setMergeStrategy, validBranches } from '../src/index';
 import type { BlockGeometryInput, MergeStrategy } from '../src/index';
+import { withRestoredBuffers } from './helpers';
 
 /** One training step's observable results: output, every parameter's gradient, every buffer after the step. */
 interface StepResult {
@@ -14,24 +15,21 @@ interface StepResult {
 
 function step(block: RepBlock, x: tf.Tensor, r: tf.Tensor, strategy: MergeStrategy): StepResult {
   const previous = setMergeStrategy(strategy);
-  const before = block.namedBuffers().map(([path, v]) => [path, v.clone()] as const);
   try {
-    const named = block.namedParameters();
-    const output = tf.tidy(() => block.forward(x).dataSync() as Float32Array);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(block.forward(x), r)) as tf.Scalar, named.map(([, v]) => v));
-    const result: StepResult = {
-      output,
-      grads: new Map(named.map(([path, v]) => [path, grads[v.name].dataSync() as Float32Array])),
-      buffers: new Map(block.namedBuffers().map(([path, v]) => [path, v.dataSync() as Float32Array])),
-    };
-    tf.dispose([value, ...Object.values(grads)]);
-    return result;
+    // Two forwards below update the running statistics: restored for the next strategy.
+    return withRestoredBuffers(block, () => {
+      const named = block.namedParameters();
+      const output = tf.tidy(() => block.forward(x).dataSync() as Float32Array);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(block.forward(x), r)) as tf.Scalar, named.map(([, v]) => v));
+      const result: StepResult = {
+        output,
+        grads: new Map(named.map(([path, v]) => [path, grads[v.name].dataSync() as Float32Array])),
+        buffers: new Map(block.namedBuffers().map(([path, v]) => [path, v.dataSync() as Float32Array])),
+      };
+      tf.dispose([value, ...Object.values(grads)]);
+      return result;
+    });
   } finally {
-    // Restore the buffers (two forwards above updated the running statistics) for the next strategy.
-    for (const [path, saved] of before) {
-      block.namedBuffers().find(([p]) => p === path)![1].assign(saved);
-      saved.dispose();
-    }
     setMergeStrategy(previous);
   }
 }
