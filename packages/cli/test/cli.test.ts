@@ -1,27 +1,18 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCheckpointFile, writeCheckpointFile } from '@dyrep/trainer';
 import { useBackend } from '@dyrep/test-utils';
+import { dyrep, lastJson } from './helpers/run-dyrep';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = resolve(here, '..', 'src', 'bin.ts');
 const tiny = resolve(here, '..', 'configs', 'fashion-mnist-tiny.yaml');
 const cocoFixture = resolve(here, '..', '..', 'detection', 'test', 'fixtures', 'coco', 'realistic_random.json');
 
 /** Runs the `dyrep` command from source in a fresh process. */
-function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', bin, ...args], { maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
-const lastJson = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
 
 describe('the dyrep command', function () {
   this.timeout(600000); // each run is seconds alone, minutes on a shared 2-core machine

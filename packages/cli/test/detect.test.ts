@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -20,19 +19,11 @@ import { randomizeBatchNorms } from '@dyrep/test-utils';
 import { toTorchSafetensors } from '@dyrep/weights';
 import { loadDetectionModel } from '../src/run/detection-model';
 import { openExportedModel } from '../src/run/exported-model';
+import { dyrep, lastJson } from './helpers/run-dyrep';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = resolve(here, '..', 'src', 'bin.ts');
 const tiny = resolve(here, '..', 'configs', 'fashion-mnist-tiny.yaml');
 
-function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', bin, ...args], { maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-const lastJson = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
 const disposeBatch = (b: DetectionBatch) => tf.dispose([b.x, b.heatmap, b.regression, b.regMask]);
 
 describe('dyrep detect: backbone transfer, export and scoring the export', function () {

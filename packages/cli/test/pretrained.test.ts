@@ -1,7 +1,6 @@
 // `dyrep train --pretrained` and `dyrep export --pretrained | --format safetensors`, end to end in fresh processes.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,20 +14,13 @@ import { openExportedModel } from '../src/run/exported-model';
 import { loadCheckpointModel } from '../src/run/checkpoint-model';
 import { applyPretrained } from '../src/run/pretrained';
 import { buildModel } from '../src/run/training-run';
+import { dyrep } from './helpers/run-dyrep';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = resolve(here, '..', 'src', 'bin.ts');
 const tiny = resolve(here, '..', 'configs', 'fashion-mnist-tiny.yaml');
 const fixtures = resolve(here, '..', '..', 'weights', 'test', 'fixtures');
 const r18 = join(fixtures, 'resnet18.safetensors');
 
-function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', bin, ...args], { maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 /** `file`'s bytes with its JSON header edited (the tensor data unchanged): a file that lies. */
 function withHeader(file: string, edit: (header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>) => void): Buffer {

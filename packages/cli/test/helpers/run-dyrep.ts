@@ -1,0 +1,18 @@
+import { execFile } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The CLI's source entry, run through tsx. */
+const bin = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'bin.ts');
+
+/** Runs `dyrep ...args` from source in a child process; resolves with its exit code and output (never rejects). */
+export function dyrep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', bin, ...args], { maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The last line of `s`, parsed as JSON (the commands' `--json` report). */
+export const lastJson = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
