@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   model.eval();
   const blocks = listRepBlocks(model);
   const x = tf.tensor4d(rng.normalArray(batch * size * size * 3), [batch, size, size, 3]);
-  const fused = fuseModel(model, { factory: plainNet });
+  const fused = fuseModel(model);
   const [y, z] = [model.forward(x), fused.forward(x)];
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(y, z))).dataSync()[0]);
   const scale = tf.tidy(() => tf.max(tf.abs(y)).dataSync()[0]);

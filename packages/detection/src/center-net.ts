@@ -104,7 +104,7 @@ function pruneBackbone(backbone: ImageModel, deepestStage: number): void {
   for (const path of [...deeper, ...linears]) backbone.setModule(path, new Identity()).dispose();
 }
 
-/** Builds a fresh {@link CenterNet} (training mode); also the `factory` that `fuseModel` needs. */
+/** Builds a fresh {@link CenterNet} (training mode). */
 export function createCenterNet(options: CenterNetOptions): CenterNet {
   return new CenterNet(options);
 }

@@ -122,7 +122,7 @@ describe('detection training with the trainer and the dyrep policy', function ()
   });
 
   it('fusing the trained detector gives the same detections and the same mAP', async () => {
-    const fused = fuseModel(model, { factory: () => createCenterNet(model.options) });
+    const fused = fuseModel(model);
     try {
       expect(listRepBlocks(fused)).to.have.length(0);
       const a = evalOutput(model, fixedX);

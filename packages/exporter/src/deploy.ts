@@ -1,19 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, type Module } from '@dyrep/nn';
-import { fuseModel, isRepBlock, outermostRepBlocks } from '@dyrep/rep-blocks';
+import { fuseModel, outermostRepBlocks } from '@dyrep/rep-blocks';
 import { EquivalenceError } from './errors';
 import { foldBatchNorms, type FoldedPair } from './fold-batch-norms';
-import { cloneModule } from './internal/clone-module';
 import { inferInputShape } from './internal/input-shape';
 import { verifyEquivalence, type EquivalenceReport } from './verify-equivalence';
 
 /** Options of {@link deploy}. */
-export interface DeployOptions<M extends Module> {
-  /**
-   * Builds a fresh model of the plain architecture (passed to rep-blocks' `fuseModel`). Default: a
-   * structural copy of `model` in which every outermost rep-block is replaced by its `toConv()`.
-   */
-  factory?: () => M;
+export interface DeployOptions {
   /** Fold every conv → BatchNorm pair into the conv (default true). */
   foldBatchNorm?: boolean;
   /** NHWC input shape with batch for the trace and the check; inferred for image models. */
@@ -40,11 +34,11 @@ export interface DeployResult<M extends Module> {
 
 /**
  * Deploys a trained model to its plain network: a NEW model (the original is untouched) in which
- * every rep-block is one conv with bias (rep-blocks' fusion) and, by default, every conv → BN pair
+ * every rep-block is one conv with bias (rep-blocks' `fuseModel`, on a `clone()`) and, by default, every conv → BN pair
  * is folded into the conv. Then, by default, checks the deployed model against `model` (eval
  * mode) on a sample batch and throws an {@link EquivalenceError} beyond the tolerance.
  */
-export function deployWithReport<M extends Module>(model: M, options: DeployOptions<M> = {}): DeployResult<M> {
+export function deployWithReport<M extends Module>(model: M, options: DeployOptions = {}): DeployResult<M> {
   const fold = options.foldBatchNorm ?? true;
   const verify = options.verify ?? true;
   const tolerance = options.tolerance ?? 1e-4;
@@ -54,10 +48,7 @@ export function deployWithReport<M extends Module>(model: M, options: DeployOpti
   if (!shape && (fold || verify)) {
     throw new Error('deploy: cannot infer the input shape of this model; pass inputShape ([N, H, W, C]) or a sample batch');
   }
-  const outer = new Set(blocks.map((b) => b.block));
-  const deployed = options.factory
-    ? fuseModel(model, { factory: options.factory })
-    : cloneModule(model, (_, m) => (isRepBlock(m) && outer.has(m) ? m.toConv() : undefined));
+  const deployed = fuseModel(model);
   try {
     deployed.eval();
     const foldedBatchNorms = fold ? foldBatchNorms(deployed, shape!) : [];
@@ -79,7 +70,7 @@ export function deployWithReport<M extends Module>(model: M, options: DeployOpti
 }
 
 /** {@link deployWithReport} returning the deployed model only. */
-export function deploy<M extends Module>(model: M, options: DeployOptions<M> = {}): M {
+export function deploy<M extends Module>(model: M, options: DeployOptions = {}): M {
   return deployWithReport(model, options).model;
 }
 

@@ -1,35 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Identity, type Module } from '@dyrep/nn';
-import { consumersOf, traceGraph, type KernelGraph, type ModuleCall } from './trace-graph';
+import { convBatchNormPairs, type ConvBnPair } from '@dyrep/rep-blocks';
+import { consumersOf, traceGraph, type KernelGraph } from './trace-graph';
 
-/** A conv → BatchNorm pair folded by {@link foldBatchNorms}. */
-export interface FoldedPair {
-  /** Path of the conv (now a conv with bias holding the folded kernel). */
-  conv: string;
-  /** Path of the BatchNorm (now an Identity). */
-  bn: string;
-}
+/** A conv → BatchNorm pair folded by {@link foldBatchNorms}: the conv now has a bias holding the folded kernel, the BN is an Identity. */
+export type FoldedPair = ConvBnPair;
 
 /**
- * The conv → BN pairs of a traced graph that can be folded: a BatchNorm2d called once whose
- * input is the output of a Conv2d called once, and that output is used by nothing but the BN's
- * own kernels (and is not the model output).
+ * The conv → BN pairs of a traced graph that can be folded: the pairs of rep-blocks'
+ * `convBatchNormPairs` (a BN taking a conv's output directly) whose conv output is used by nothing
+ * but the BN's own kernels (and is not the model output).
  */
 export function findConvBnPairs(graph: KernelGraph): FoldedPair[] {
-  const calls = new Map<Module, number>();
-  for (const c of graph.moduleCalls) calls.set(c.module, (calls.get(c.module) ?? 0) + 1);
-  const convByOutput = new Map<number, ModuleCall>();
-  for (const c of graph.moduleCalls) if (c.module instanceof Conv2d && calls.get(c.module) === 1) convByOutput.set(c.output, c);
   const consumers = consumersOf(graph);
-  const pairs: FoldedPair[] = [];
-  for (const c of graph.moduleCalls) {
-    if (!(c.module instanceof BatchNorm2d) || calls.get(c.module) !== 1 || c.input === graph.output) continue;
-    const conv = convByOutput.get(c.input);
-    if (!conv || (conv.module as Conv2d).outChannels !== c.module.numFeatures) continue;
-    const inside = (path: string) => path === c.path || path.startsWith(`${c.path}.`);
-    if ((consumers.get(c.input) ?? []).every((n) => inside(n.module))) pairs.push({ conv: conv.path, bn: c.path });
-  }
-  return pairs;
+  const bnInput = new Map(graph.moduleCalls.map((c) => [c.path, c.input]));
+  return convBatchNormPairs(graph.moduleCalls).filter(({ bn }) => {
+    const input = bnInput.get(bn)!;
+    const inside = (path: string) => path === bn || path.startsWith(`${bn}.`);
+    return input !== graph.output && (consumers.get(input) ?? []).every((n) => inside(n.module));
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@dyrep/nn';
+import { withForwardHooks, withMode, type Module } from '@dyrep/nn';
 
 /** Typed array holding the value of a constant in a {@link KernelGraph}. */
 export type ConstantData = Float32Array | Int32Array | Uint8Array;
@@ -62,15 +62,12 @@ type RunKernel = (kernelName: string, inputs: tf.NamedTensorMap, attrs?: tf.Name
 /**
  * Records the kernel-level dataflow graph of one eval-mode forward pass of `model` on a zero
  * batch of `inputShape` (NHWC, batch included). `tf.engine().runKernel` is wrapped for the
- * duration of the pass (nested kernel calls are attributed to the outer one) and every module's
- * forward is wrapped to know which module issued each kernel; both, and the training modes, are
- * restored afterwards even when the forward throws. No tensor is left behind.
+ * duration of the pass (nested kernel calls are attributed to the outer one; it is restored even
+ * when the forward throws) and forward hooks tell which module issued each kernel. Training modes
+ * are restored afterwards. No tensor is left behind.
  */
 export function traceGraph(model: Module, inputShape: number[]): KernelGraph {
   const engine = tf.engine() as unknown as { runKernel: RunKernel };
-  const modules = model.namedModules();
-  const modes = modules.map(([, m]) => m.training);
-  const ownForward = modules.map(([, m]) => Object.getOwnPropertyDescriptor(m, 'forward'));
   const ownRunKernel = Object.getOwnPropertyDescriptor(engine, 'runKernel');
   const original = engine.runKernel;
 
@@ -123,39 +120,32 @@ export function traceGraph(model: Module, inputShape: number[]): KernelGraph {
 
   let input = -1;
   let output = -1;
-  try {
-    model.eval();
-    for (const [path, m] of modules) {
-      const forward = m.forward;
-      m.forward = (x: tf.Tensor) => {
-        stack.push(path);
-        try {
-          const y = forward.call(m, x);
-          moduleCalls.push({ path, module: m, input: valueOf(x).id, output: valueOf(y).id });
-          return y;
-        } finally {
-          stack.pop();
-        }
-      };
-    }
-    engine.runKernel = recording;
-    tf.tidy(() => {
-      const x = tf.zeros(inputShape);
-      values.set(x.id, { id: x.id, shape: [...x.shape], dtype: x.dtype, kind: 'input' });
-      input = x.id;
-      const y = model.forward(x);
-      output = valueOf(y).id;
-    });
-  } finally {
-    if (ownRunKernel) Object.defineProperty(engine, 'runKernel', ownRunKernel);
-    else delete (engine as { runKernel?: RunKernel }).runKernel;
-    modules.forEach(([, m], i) => {
-      const d = ownForward[i];
-      if (d) Object.defineProperty(m, 'forward', d);
-      else delete (m as { forward?: unknown }).forward;
-      m.training = modes[i];
-    });
-  }
+  const hooks = {
+    before: (path: string) => {
+      stack.push(path);
+    },
+    after: (path: string, module: Module, x: tf.Tensor, y: tf.Tensor) => {
+      stack.pop();
+      moduleCalls.push({ path, module, input: valueOf(x).id, output: valueOf(y).id });
+    },
+  };
+  withMode(model, 'eval', () =>
+    withForwardHooks(model, hooks, () => {
+      engine.runKernel = recording;
+      try {
+        tf.tidy(() => {
+          const x = tf.zeros(inputShape);
+          values.set(x.id, { id: x.id, shape: [...x.shape], dtype: x.dtype, kind: 'input' });
+          input = x.id;
+          const y = model.forward(x);
+          output = valueOf(y).id;
+        });
+      } finally {
+        if (ownRunKernel) Object.defineProperty(engine, 'runKernel', ownRunKernel);
+        else delete (engine as { runKernel?: RunKernel }).runKernel;
+      }
+    }),
+  );
   return { input, output, values, nodes, moduleCalls };
 }
 

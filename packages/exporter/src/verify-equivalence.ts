@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module } from '@dyrep/nn';
+import { Module, withMode } from '@dyrep/nn';
 
 /** A model to compare: a module (run in eval mode) or any function from an input batch to outputs. */
 export type Predictor = Module | ((x: tf.Tensor) => tf.Tensor);
@@ -71,16 +71,12 @@ function run(p: Predictor, x: tf.Tensor): tf.Tensor {
  */
 export function verifyEquivalence(reference: Predictor, candidate: Predictor, batches: tf.Tensor | Iterable<tf.Tensor>): EquivalenceReport {
   const list = batches instanceof tf.Tensor ? [batches] : [...batches];
-  const modules = [reference, candidate].filter((p): p is Module => p instanceof Module).flatMap((m) => m.namedModules().map(([, s]) => s));
-  const modes = modules.map((m) => m.training);
+  const modules = [reference, candidate].filter((p): p is Module => p instanceof Module);
   const acc: Accumulator = { maxAbs: 0, maxRef: 0, agree: 0, samples: 0 };
-  try {
-    for (const p of [reference, candidate]) if (p instanceof Module) p.eval();
+  withMode(modules, 'eval', () => {
     for (const x of list) {
       tf.tidy(() => accumulate(acc, run(reference, x), run(candidate, x)));
     }
-  } finally {
-    modules.forEach((m, i) => (m.training = modes[i]));
-  }
+  });
   return report(acc);
 }

@@ -72,23 +72,6 @@ describe('deploy', function () {
     }
   });
 
-  it('accepts a factory (rep-blocks fuseModel) and gives the same model', function () {
-    const { model, rng } = nestedResNet(5);
-    const a = deploy(model);
-    const b = deploy(model, { factory: () => createModel('resnet18', OPTIONS) });
-    try {
-      const x = tf.tensor(rng.normalArray(2 * 32 * 32 * 3), [2, 32, 32, 3]);
-      const r = verifyEquivalence(a, b, [x]);
-      x.dispose();
-      expect(r.maxRelDiff).to.be.at.most(1e-6);
-      expect(countParams(a)).to.equal(countParams(b));
-    } finally {
-      a.dispose();
-      b.dispose();
-      model.dispose();
-    }
-  });
-
   it('refuses beyond the tolerance with a clear error and leaks nothing', function () {
     const { model } = nestedResNet(6);
     const n0 = tf.memory().numTensors;

@@ -1,47 +1,42 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { withForwardHooks } from './forward-hooks';
 import type { Module } from './module';
+import { withMode } from './with-mode';
 
 /** Number of trainable scalars in the tree (buffers such as running statistics are not counted). */
 export function countParams(model: Module): number {
   return model.parameters().reduce((n, v) => n + v.size, 0);
 }
 
-/** Per-module input and output shapes from one eval-mode forward pass. */
+/** One module call of a traced forward pass. */
 export interface TracedModule {
   path: string;
   module: Module;
   inputShape: number[];
   outputShape: number[];
+  /** tfjs id of the call's input tensor (equal to the `output` of the call that produced it). */
+  input: number;
+  /** tfjs id of the call's output tensor. */
+  output: number;
 }
 
 /**
  * Runs one eval-mode forward pass of a zero batch of `inputShape` (NHWC, batch included) and
- * records every module call in execution order. Training modes are restored afterwards and no
- * tensor is left behind.
+ * records every module call in completion order (children before their parents), through forward
+ * hooks. Training modes are restored afterwards and no tensor is left behind.
  */
 export function traceModules(model: Module, inputShape: number[]): TracedModule[] {
-  const modules = model.namedModules();
-  const modes = modules.map(([, m]) => m.training);
   const records: TracedModule[] = [];
-  model.eval();
-  for (const [path, m] of modules) {
-    const original = m.forward;
-    m.forward = (x: tf.Tensor) => {
-      const y = original.call(m, x);
-      records.push({ path, module: m, inputShape: x.shape, outputShape: y.shape });
-      return y;
-    };
-  }
-  try {
-    tf.tidy(() => {
-      model.forward(tf.zeros(inputShape));
-    });
-  } finally {
-    modules.forEach(([, m], i) => {
-      delete (m as { forward?: unknown }).forward;
-      m.training = modes[i];
-    });
-  }
+  const after = (path: string, module: Module, x: tf.Tensor, y: tf.Tensor) => {
+    records.push({ path, module, inputShape: x.shape, outputShape: y.shape, input: x.id, output: y.id });
+  };
+  withMode(model, 'eval', () =>
+    withForwardHooks(model, { after }, () =>
+      tf.tidy(() => {
+        model.forward(tf.zeros(inputShape));
+      }),
+    ),
+  );
   return records;
 }
 

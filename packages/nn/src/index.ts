@@ -1,6 +1,10 @@
 // Public API of @dyrep/nn.
 export { Module, StateDictError } from './module';
-export type { LoadStateDictOptions } from './module';
+export type { LoadStateDictOptions, ForwardHook, ForwardPreHook } from './module';
+export { withMode } from './with-mode';
+export type { ModuleMode } from './with-mode';
+export { withForwardHooks } from './forward-hooks';
+export type { TreeForwardHooks } from './forward-hooks';
 export { Conv2d, conv2dGrouped } from './conv2d';
 export type { Conv2dOptions, ConvGeometry } from './conv2d';
 export { BatchNorm2d, batchNormTrain, withoutRunningStatUpdates } from './batch-norm2d';

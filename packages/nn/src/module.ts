@@ -12,6 +12,12 @@ export class StateDictError extends Error {
   }
 }
 
+/** Runs after a module's forward with its input and output (borrowed: clone what you keep). */
+export type ForwardHook = (module: Module, input: tf.Tensor, output: tf.Tensor) => void;
+
+/** Runs before a module's forward with its input (borrowed). */
+export type ForwardPreHook = (module: Module, input: tf.Tensor) => void;
+
 /** Options of {@link Module.loadStateDict}. */
 export interface LoadStateDictOptions {
   /** When true (default), missing and unexpected keys are errors; shape mismatches always are. */
@@ -32,9 +38,49 @@ export abstract class Module {
   private readonly childMap = new Map<string, Module>();
   private readonly paramMap = new Map<string, tf.Variable>();
   private readonly bufferMap = new Map<string, tf.Variable>();
+  private preHooks: ForwardPreHook[] = [];
+  private postHooks: ForwardHook[] = [];
 
-  /** Computes the module's output; tensors it creates are the caller's (wrap calls in `tf.tidy`). */
+  constructor() {
+    this.bindForward();
+  }
+
+  /**
+   * Computes the module's output; tensors it creates are the caller's (wrap calls in `tf.tidy`).
+   * Subclasses implement it; every call, from any caller, runs the module's forward hooks.
+   */
   abstract forward(x: tf.Tensor): tf.Tensor;
+
+  /**
+   * Makes `this.forward` the subclass's forward wrapped by the hook dispatch (one own, read-only
+   * property set at construction, so hooks need no patching of `forward` later).
+   */
+  private bindForward(): void {
+    const compute = Object.getPrototypeOf(this).forward as (x: tf.Tensor) => tf.Tensor;
+    const dispatch = (x: tf.Tensor): tf.Tensor => {
+      if (this.preHooks.length) for (const hook of [...this.preHooks]) hook(this, x);
+      const y = compute.call(this, x);
+      if (this.postHooks.length) for (const hook of [...this.postHooks]) hook(this, x, y);
+      return y;
+    };
+    Object.defineProperty(this, 'forward', { value: dispatch, writable: false, enumerable: false, configurable: false });
+  }
+
+  /** Calls `hook` after every forward of this module (not its children); returns a function that removes it. */
+  registerForwardHook(hook: ForwardHook): () => void {
+    this.postHooks = [...this.postHooks, hook];
+    return () => {
+      this.postHooks = this.postHooks.filter((h) => h !== hook);
+    };
+  }
+
+  /** Calls `hook` before every forward of this module; returns a function that removes it. */
+  registerForwardPreHook(hook: ForwardPreHook): () => void {
+    this.preHooks = [...this.preHooks, hook];
+    return () => {
+      this.preHooks = this.preHooks.filter((h) => h !== hook);
+    };
+  }
 
   /** Multiply-adds of one forward pass given the input and output shapes (0 unless overridden). */
   flops(_inputShape: number[], _outputShape: number[]): number {
@@ -200,6 +246,69 @@ export abstract class Module {
         v.assign(cast);
         cast.dispose();
       }
+    }
+  }
+
+  /**
+   * A deep copy of the tree: every module is re-created from its prototype with its own fields
+   * copied, variables get new storage (same values and trainability, new unique names), and
+   * arrays, plain objects, Maps and Sets are copied while remapping the modules and variables they
+   * hold; other objects (frozen options, functions) are shared. Training modes are copied, hooks
+   * are not. The copy is independent: editing or disposing one leaves the other intact.
+   */
+  clone(): this {
+    const modules = new Map<Module, Module>();
+    const variables = new Map<tf.Variable, tf.Variable>();
+    const copyVariable = (v: tf.Variable, owner = 'Clone'): tf.Variable => {
+      let c = variables.get(v);
+      if (!c) {
+        const value = tf.clone(v);
+        c = tf.variable(value, v.trainable, `${owner}_${copyTag}${nextVariableId++}/${v.name.slice(v.name.lastIndexOf('/') + 1)}`, v.dtype);
+        value.dispose();
+        variables.set(v, c);
+      }
+      return c;
+    };
+    const copy = (value: unknown): unknown => {
+      if (value instanceof tf.Variable) return copyVariable(value);
+      if (value instanceof Module) return copyModule(value);
+      if (value instanceof tf.Tensor) return value;
+      if (Array.isArray(value)) {
+        const out = value.map(copy);
+        return Object.isFrozen(value) ? Object.freeze(out) : out;
+      }
+      if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, copy(v)]));
+      if (value instanceof Set) return new Set([...value].map(copy));
+      if (value !== null && typeof value === 'object') {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) return value;
+        const out: Record<PropertyKey, unknown> = Object.create(proto);
+        for (const key of Reflect.ownKeys(value)) out[key] = copy((value as Record<PropertyKey, unknown>)[key]);
+        return Object.isFrozen(value) ? Object.freeze(out) : out;
+      }
+      return value;
+    };
+    const copyModule = (m: Module): Module => {
+      const done = modules.get(m);
+      if (done) return done;
+      const c = Object.create(Object.getPrototypeOf(m)) as Module;
+      modules.set(m, c);
+      for (const key of Reflect.ownKeys(m)) {
+        if (key === 'forward') continue;
+        const d = Object.getOwnPropertyDescriptor(m, key)!;
+        if (key === 'preHooks' || key === 'postHooks') d.value = [];
+        else if (key === 'paramMap' || key === 'bufferMap') d.value = new Map([...(d.value as Map<string, tf.Variable>)].map(([leaf, v]) => [leaf, copyVariable(v, m.constructor.name)]));
+        else if ('value' in d) d.value = copy(d.value);
+        Object.defineProperty(c, key, d);
+      }
+      c.bindForward();
+      return c;
+    };
+    try {
+      return copyModule(this) as this;
+    } catch (e) {
+      for (const v of variables.values()) v.dispose();
+      throw e;
     }
   }
 

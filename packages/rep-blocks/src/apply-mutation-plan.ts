@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchInfo, GrowOp, MutationPlan, MutationResult } from '@dyrep/core';
-import { BatchNorm2d, Conv2d, Identity, Sequential, countFlops, countParams, type Module } from '@dyrep/nn';
+import { Conv2d, Identity, countFlops, countParams, withMode, type Module } from '@dyrep/nn';
+import { followingBatchNormPath } from './following-batch-norm';
 import { growAt } from './grow';
 import { isRepBlock, type RepBlock } from './rep-block';
 import { normalizeMutationPlan } from './normalize-mutation-plan';
@@ -47,65 +48,38 @@ export async function applyMutationPlan(model: Module, proposed: MutationPlan, o
 async function grow(model: Module, op: GrowOp, recalBatches: number, options: ApplyMutationOptions): Promise<RepBlock> {
   const target = model.getModule(op.path);
   if (!(target instanceof Conv2d)) throw new Error(`cannot grow '${op.path}': it is a ${target.constructor.name}, not a Conv2d`);
+  const bnPath = op.dropFollowingBn ? followingBatchNormPath(model, op.path, options.inputShape) : null;
   const inputs = recalBatches > 0 && options.recalibrationBatches ? await captureInputs(model, target, options.recalibrationBatches()) : [];
   try {
     const block = growAt(model, op.path, { branches: op.branches, gate: op.gate, init: op.init, calibrationInputs: inputs.length ? inputs : undefined });
-    if (op.dropFollowingBn) {
-      const bnPath = followingBatchNormPath(model, op.path);
-      if (bnPath) model.setModule(bnPath, new Identity()).dispose();
-    }
+    if (bnPath) model.setModule(bnPath, new Identity()).dispose();
     return block;
   } finally {
     tf.dispose(inputs);
   }
 }
 
-/** Runs the model in eval mode on each batch's input and keeps a copy of what `conv` receives. */
+/** Runs the model in eval mode on each batch's input and keeps a copy of what `conv` receives (a forward pre-hook). */
 async function captureInputs(model: Module, conv: Conv2d, batches: AsyncIterable<BatchInfo>): Promise<tf.Tensor[]> {
   const captured: tf.Tensor[] = [];
-  const modes = model.namedModules().map(([, m]) => [m, m.training] as const);
-  const original = conv.forward;
-  conv.forward = (x: tf.Tensor) => {
+  const remove = conv.registerForwardPreHook((_, x) => {
     captured.push(tf.keep(tf.clone(x)));
-    return original.call(conv, x);
-  };
+  });
   try {
-    model.eval();
-    for await (const batch of batches) {
-      tf.tidy(() => {
-        model.forward(batch.input);
-      });
-    }
+    await withMode(model, 'eval', async () => {
+      for await (const batch of batches) {
+        tf.tidy(() => {
+          model.forward(batch.input);
+        });
+      }
+    });
   } catch (e) {
     tf.dispose(captured);
     throw e;
   } finally {
-    delete (conv as { forward?: unknown }).forward;
-    for (const [m, mode] of modes) m.training = mode;
+    remove();
   }
   return captured;
-}
-
-/**
- * The BatchNorm that directly follows the conv at `convPath`: its next sibling in a Sequential,
- * or the sibling named like it with `conv` → `bn` (`conv1` → `bn1`, ResNet style). Null if none.
- */
-export function followingBatchNormPath(model: Module, convPath: string): string | null {
-  const cut = convPath.lastIndexOf('.');
-  const parentPath = cut < 0 ? '' : convPath.slice(0, cut);
-  const name = convPath.slice(cut + 1);
-  const parent = model.getModule(parentPath);
-  const siblings = parent.namedChildren();
-  let candidate: string | undefined;
-  if (parent instanceof Sequential) {
-    const i = siblings.findIndex(([n]) => n === name);
-    candidate = siblings[i + 1]?.[0];
-  } else if (name.startsWith('conv')) {
-    candidate = `bn${name.slice(4)}`;
-  }
-  const found = siblings.find(([n]) => n === candidate);
-  if (!found || !(found[1] instanceof BatchNorm2d)) return null;
-  return parentPath ? `${parentPath}.${candidate}` : candidate!;
 }
 
 function variableIds(model: Module): Map<string, number> {

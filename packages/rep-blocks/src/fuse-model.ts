@@ -1,4 +1,4 @@
-import { Conv2d, type Module } from '@dyrep/nn';
+import type { Module } from '@dyrep/nn';
 import { RepBlock, isRepBlock } from './rep-block';
 
 /** A rep-block and its dotted path in a model. */
@@ -25,53 +25,30 @@ export function outermostRepBlocks(model: Module, options: { below?: boolean } =
 }
 
 /** Options of {@link fuseModel}. */
-export interface FuseModelOptions<M extends Module> {
-  /** Replace the blocks of `model` itself and dispose them (default false). */
+export interface FuseModelOptions {
+  /** Replace the blocks of `model` itself and dispose them (default false: fuse a `clone()`). */
   inPlace?: boolean;
-  /**
-   * Builds a fresh model of the *plain* architecture (same paths; a Conv2d where `model` has a
-   * block). Required unless `inPlace`: tfjs modules have no generic deep copy, and the model
-   * registry (or the caller's own constructor) is the one place that knows how to build one.
-   */
-  factory?: () => M;
 }
 
 /**
  * Deploys a model: every outermost rep-block becomes the plain Conv2d with bias of its fused
- * eval-mode kernel (nested blocks are fused by their parents). With `inPlace` the given model is
- * edited and the old blocks disposed; otherwise `factory()`'s fresh model receives the fused convs
- * and a copy of every other parameter and buffer, and `model` is left untouched. The root module
- * itself cannot be a block (use `block.toConv()`).
+ * eval-mode kernel (nested blocks are fused by their parents). By default `model` is left
+ * untouched and a fused copy (`model.clone()`, same modes) is returned; with `inPlace` the given
+ * model is edited and the old blocks disposed. Works on any module tree; the root module itself
+ * cannot be a block (use `block.toConv()`).
  */
-export function fuseModel<M extends Module>(model: M, options: FuseModelOptions<M> = {}): M {
+export function fuseModel<M extends Module>(model: M, options: FuseModelOptions = {}): M {
   const blocks = outermostRepBlocks(model);
   if (blocks.some((b) => b.path === '')) throw new Error('fuseModel: the root is a rep-block; use block.toConv()');
-  if (options.inPlace) {
-    for (const { path, block } of blocks) model.setModule(path, block.toConv()).dispose();
-    return model;
-  }
-  if (!options.factory) throw new Error('fuseModel: pass {inPlace: true} or a {factory} that builds the plain architecture');
-  const fresh = options.factory();
+  const target = options.inPlace ? model : model.clone();
   try {
-    for (const { path, block } of blocks) {
-      const target = fresh.getModule(path);
-      const g = block.geometry;
-      if (!(target instanceof Conv2d) || target.inChannels !== g.inChannels || target.outChannels !== g.outChannels || target.groups !== g.groups || target.kernelSize[0] !== g.kernelSize) {
-        throw new Error(`fuseModel: the factory's model has no matching Conv2d at '${path}' (found ${target.constructor.name})`);
-      }
-      fresh.setModule(path, block.toConv()).dispose();
+    for (const { path } of blocks) {
+      const block = target.getModule(path) as RepBlock;
+      target.setModule(path, block.toConv()).dispose();
     }
-    const under = (key: string) => blocks.some((b) => key.startsWith(`${b.path}.`));
-    const source = model.stateDict();
-    const wanted = Object.keys(fresh.stateDict()).filter((k) => !under(k));
-    const missing = wanted.filter((k) => !(k in source));
-    if (missing.length) throw new Error(`fuseModel: the factory's model has entries the source lacks: ${missing.join(', ')}`);
-    fresh.loadStateDict(Object.fromEntries(wanted.map((k) => [k, source[k]])), { strict: false });
-    const modes = new Map(model.namedModules());
-    for (const [path, m] of fresh.namedModules()) m.training = modes.get(path)?.training ?? model.training;
-    return fresh;
   } catch (e) {
-    fresh.dispose();
+    if (target !== model) target.dispose();
     throw e;
   }
+  return target;
 }

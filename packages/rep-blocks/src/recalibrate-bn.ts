@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, type Module } from '@dyrep/nn';
+import { BatchNorm2d, withMode, type Module } from '@dyrep/nn';
 
 /** Options of {@link recalibrateBn}. */
 export interface RecalibrateBnOptions {
@@ -25,26 +25,24 @@ export function recalibrateBn(targets: Module | readonly Module[], batches: Iter
   const forward = options.forward ?? (options.root ? (x: tf.Tensor) => options.root!.forward(x) : list.length === 1 ? (x: tf.Tensor) => list[0].forward(x) : null);
   if (!forward) throw new Error('recalibrateBn: pass `forward` or `root` when recalibrating several modules');
   const scope = [...(options.root ? [options.root] : []), ...list];
-  const modes = new Map<Module, boolean>();
-  for (const top of scope) for (const [, m] of top.namedModules()) if (!modes.has(m)) modes.set(m, m.training);
   const bns = [...new Set(list.flatMap((t) => t.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d)))];
   const momenta = bns.map((bn) => bn.momentum);
   const setMomentum = (bn: BatchNorm2d, m: number) => Object.assign(bn as { momentum: number }, { momentum: m });
   let t = 0;
   try {
-    options.root?.eval();
-    for (const target of list) target.train(true);
-    for (const bn of bns) bn.resetRunningStats();
-    for (const batch of batches) {
-      t++;
-      for (const bn of bns) setMomentum(bn, 1 / t);
-      tf.tidy(() => {
-        forward(batch);
-      });
-    }
+    withMode(scope, 'eval', () => {
+      for (const target of list) target.train(true);
+      for (const bn of bns) bn.resetRunningStats();
+      for (const batch of batches) {
+        t++;
+        for (const bn of bns) setMomentum(bn, 1 / t);
+        tf.tidy(() => {
+          forward(batch);
+        });
+      }
+    });
   } finally {
     bns.forEach((bn, i) => setMomentum(bn, momenta[i]));
-    for (const [m, mode] of modes) m.training = mode;
   }
   return t;
 }

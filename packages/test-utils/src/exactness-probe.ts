@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Plugin } from '@dyrep/core';
-import type { Module } from '@dyrep/nn';
+import { withMode, type Module } from '@dyrep/nn';
 
 /** Eval-mode output of `model` on `x`, restoring every module's training mode. */
 function evalOutput(model: Module, x: tf.Tensor): tf.Tensor {
-  const modes = model.namedModules().map(([, m]) => [m, m.training] as const);
-  model.eval();
-  try {
-    return tf.tidy(() => model.forward(x));
-  } finally {
-    for (const [m, mode] of modes) m.training = mode;
-  }
+  return withMode(model, 'eval', () => tf.tidy(() => model.forward(x)));
 }
 
 /**

@@ -122,7 +122,7 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
     const dtFile = join(c.out, 'detections.json');
     await writeCocoJson(dtFile, detections);
     if (listRepBlocks(model).length) {
-      const fused = fuseModel(model, { factory: () => createCenterNet(model.options) });
+      const fused = fuseModel(model);
       fused.eval();
       fusedMetrics = await task.evaluate(fused, val.epoch());
       deployParams = countParams(fused);
