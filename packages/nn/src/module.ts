@@ -253,7 +253,8 @@ export abstract class Module {
    * A deep copy of the tree: every module is re-created from its prototype with its own fields
    * copied, variables get new storage (same values and trainability, new unique names), and
    * arrays, plain objects, Maps and Sets are copied while remapping the modules and variables they
-   * hold; other objects (frozen options, functions) are shared. Training modes are copied, hooks
+   * hold (frozen ones stay frozen); class instances that are not modules, functions and tensors
+   * that are not variables are shared. Training modes are copied, hooks
    * are not. The copy is independent: editing or disposing one leaves the other intact.
    */
   clone(): this {

@@ -51,7 +51,8 @@ describe('Module.clone, forward hooks and withMode', () => {
       expect(copy.namedModules().map(([p, m]) => [p, m.constructor.name, m.training])).to.deep.equal(net.namedModules().map(([p, m]) => [p, m.constructor.name, m.training]));
       expect(copy.head).to.equal(copy.getModule('fc'));
       expect(copy.layout.convs[1]).to.equal(copy.getModule('grouped'));
-      expect(copy.layout.meta).to.equal(net.layout.meta);
+      expect(copy.layout.meta).to.deep.equal(net.layout.meta);
+      expect(Object.isFrozen(copy.layout.meta), 'frozen plain objects stay frozen').to.equal(true);
       const own = new Set(Object.values(net.stateDict()).map((v) => v.name));
       for (const [path, v] of Object.entries(copy.stateDict())) {
         expect(own.has(v.name), `${path} has a new variable`).to.equal(false);
