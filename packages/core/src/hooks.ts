@@ -83,7 +83,7 @@ export interface HookHandlers {
   onValidationEnd?(ctx: TrainerContext, metrics: Logs): void | Promise<void>;
   /** Before a proposed structure change is applied. */
   onBeforeMutate?(ctx: TrainerContext, plan: MutationPlan): void | Promise<void>;
-  /** After a structure change: which parameter paths appeared, vanished or moved. */
+  /** After a structure change: which parameter paths appeared or vanished, and the new counts. */
   onAfterMutate?(ctx: TrainerContext, result: MutationResult): void | Promise<void>;
   /** After a checkpoint was written. */
   onSaveCheckpoint?(ctx: TrainerContext, checkpoint: CheckpointInfo): void | Promise<void>;

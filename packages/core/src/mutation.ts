@@ -53,8 +53,6 @@ export interface MutationResult {
   added: string[];
   /** Parameter and buffer paths that no longer exist (their variables are disposed). */
   removed: string[];
-  /** Paths whose variable lives on under another path (optimizer state follows it). */
-  renamed: [from: string, to: string][];
   /** Trainable parameter count and multiply-adds per example after the change. */
   params: number;
   flops: number;

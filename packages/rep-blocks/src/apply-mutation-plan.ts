@@ -39,7 +39,6 @@ export async function applyMutationPlan(model: Module, proposed: MutationPlan, o
     plan,
     added: [...after].filter(([p, id]) => before.get(p) !== id).map(([p]) => p),
     removed: [...before].filter(([p, id]) => after.get(p) !== id).map(([p]) => p),
-    renamed: [],
     params: countParams(model),
     flops: countFlops(model, options.inputShape),
   };

@@ -26,11 +26,6 @@ export abstract class Branch extends Module {
   /** Eval-mode equivalent k×k conv `[k, k, cin/g, cout]` + bias (new tensors, caller owns). */
   abstract fuse(): FusedKernel;
 
-  /** Every BatchNorm of the branch, nested blocks included. */
-  batchNorms(): BatchNorm2d[] {
-    return this.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  }
-
   protected child<M extends Module>(name: string): M {
     return this.getModule(name) as M;
   }

@@ -250,11 +250,6 @@ export class RepBlock extends Module {
     for (const k of this.branchKinds) out[k] = k === 'kxk' ? 1 : meanAbsGamma(this.branch(k).lastBn) / ref;
     return out;
   }
-
-  /** Every BatchNorm in the block (nested blocks included). */
-  batchNorms(): BatchNorm2d[] {
-    return this.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  }
 }
 
 /** True when `m` is a {@link RepBlock}. */

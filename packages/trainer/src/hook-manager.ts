@@ -30,11 +30,6 @@ export class HookManager {
     return this.ordered;
   }
 
-  /** The plugin with `id`, if registered. */
-  get(id: string): Plugin | undefined {
-    return this.plugins.find((p) => p.id === id);
-  }
-
   /** Calls every handler of `event`, one after another, awaiting each. */
   async emit<E extends HookEvent>(event: E, ...args: Args<E>): Promise<void> {
     for (const p of this.list()) {

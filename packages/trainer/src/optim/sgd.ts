@@ -14,8 +14,8 @@ export interface SgdOptions {
 
 /**
  * SGD with momentum and weight decay whose state is keyed by parameter *path*, so it survives
- * structure changes: {@link SGD.onStructureChange} drops the buffers of removed parameters, moves
- * those of renamed ones, and new parameters start with no buffer (PyTorch semantics: the first
+ * structure changes: {@link SGD.onStructureChange} drops the buffers of removed parameters, and
+ * new parameters start with no buffer (PyTorch semantics: the first
  * step sets the buffer to the gradient).
  *
  * Update per parameter w with gradient g: g ← g + λ·w; b ← μ·b + g (b ← g on the first step);
@@ -60,15 +60,12 @@ export class SGD {
     }
   }
 
-  /** Drops the state of `removed` paths and moves the state of `renamed` ones. */
-  onStructureChange(change: { removed: readonly string[]; renamed: ReadonlyArray<readonly [string, string]> }): void {
-    const moved = change.renamed.map(([from, to]) => [to, this.buffers.get(from)] as const);
-    for (const [from] of change.renamed) this.buffers.delete(from);
+  /** Drops (and disposes) the state of `removed` paths. */
+  onStructureChange(change: { removed: readonly string[] }): void {
     for (const path of change.removed) {
       this.buffers.get(path)?.dispose();
       this.buffers.delete(path);
     }
-    for (const [to, buf] of moved) if (buf) this.buffers.set(to, buf);
   }
 
   /** Paths that currently hold a momentum buffer. */
