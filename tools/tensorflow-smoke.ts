@@ -15,7 +15,7 @@ import { initBackend } from '@dyrep/backend';
 import { DataLoader, evalTransforms, loadFashionMnist, takeFirst, trainTransforms } from '@dyrep/data';
 import { createModel } from '@dyrep/models';
 import { manualSeed } from '@dyrep/nn';
-import { exactnessProbe } from '@dyrep/test-utils';
+import { exactnessProbe } from '@dyrep/testing';
 import { listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
 import { createPolicy } from '@dyrep/evolution';

@@ -7,7 +7,8 @@ import { listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
 import { createPolicy } from '@dyrep/evolution';
 import { Trainer, classificationTask, type FitResult } from '@dyrep/trainer';
-import { useBackend, exactnessProbe } from '@dyrep/test-utils';
+import { useBackend } from '@dyrep/test-utils';
+import { exactnessProbe } from '@dyrep/testing';
 
 describe('DyRep end to end on a Fashion-MNIST subset (ResNet-18, width 0.125)', function () {
   this.timeout(600000);

@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import type { MutationPlan, TrainerContext } from '@dyrep/core';
+import type { MutationPlan } from '@dyrep/core';
 import { createModel } from '@dyrep/models';
 import type { SaliencyCollector } from '@dyrep/saliency';
 import { createPolicy, dyrepPolicy, listPolicies, registerPolicy, staticPolicy } from '@dyrep/evolution';
 import { applyMutationPlan, isRepBlock, listRepBlocks, growAt } from '@dyrep/rep-blocks';
-import { useBackend, tinyConvNet } from '@dyrep/test-utils';
+import { useBackend } from '@dyrep/test-utils';
+import { fakeTrainerContext, tinyConvNet, type FakeTrainerContext } from '@dyrep/testing';
 import type { Module } from '@dyrep/nn';
 
 /** A context that records proposed plans. */
-function recordingContext(model: Module): { ctx: TrainerContext; plans: MutationPlan[] } {
-  const plans: MutationPlan[] = [];
-  const ctx = { model, proposeMutation: (p: MutationPlan) => plans.push(p) } as unknown as TrainerContext;
-  return { ctx, plans };
+function recordingContext(model: Module, epochs = 100): { ctx: FakeTrainerContext; plans: MutationPlan[] } {
+  const ctx = fakeTrainerContext({ model, epochs });
+  return { ctx, plans: ctx.proposed };
 }
 
 const fixedRanking = (paths: string[]): SaliencyCollector =>
@@ -36,8 +36,7 @@ describe('evolution policies', () => {
   it('dyrep proposes nothing after the last epoch of the run', () => {
     const model = tinyConvNet(1, 4, 6);
     const policy = dyrepPolicy({ saliency: fixedRanking(['features.3']), adjustInterval: 1 });
-    const plans: MutationPlan[] = [];
-    const ctx = { model, epochs: 3, proposeMutation: (p: MutationPlan) => plans.push(p) } as unknown as TrainerContext;
+    const { ctx, plans } = recordingContext(model, 3);
     for (let epoch = 0; epoch < 3; epoch++) policy.hooks.onEpochEnd!(ctx, epoch, {});
     expect(plans).to.have.length(2);
     model.dispose();

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import type { TrainerContext } from '@dyrep/core';
 import { Rng, type Module } from '@dyrep/nn';
 import { growAt } from '@dyrep/rep-blocks';
 import { createMetric, listMetrics, registerMetric, saliencyCollector, synflow, snip, gradNorm } from '@dyrep/saliency';
-import { useBackend, tinyConvNet, expectNoLeak } from '@dyrep/test-utils';
+import { useBackend, expectNoLeak } from '@dyrep/test-utils';
+import { fakeTrainerContext, tinyConvNet } from '@dyrep/testing';
 
-const ctxFor = (model: Module) => ({ model }) as unknown as TrainerContext;
+const ctxFor = (model: Module) => fakeTrainerContext({ model });
 
 /** Random gradients for every parameter of `model`, keyed by path. */
 function fakeGrads(model: Module, seed: number): Map<string, tf.Tensor> {

@@ -1,4 +1,4 @@
-// Shared test helpers for dyrep-ts packages (private).
+// Shared test helpers for dyrep-ts packages (private; the public plugin harness is @dyrep/testing).
 export { useBackend } from './use-backend';
 export { expectClose, expectArrayClose, maxAbsDiff } from './tensor-matchers';
 export { expectNoLeak } from './leak-check';
@@ -6,5 +6,3 @@ export { refConv2d, refPool2d } from './reference-ops';
 export type { Arr } from './reference-ops';
 export { randomArr } from './random-arrays';
 export { randomizeBatchNorms } from './randomize-batch-norms';
-export { tinyConvNet } from './toy-model';
-export { exactnessProbe } from './exactness-probe';

@@ -1,6 +1,6 @@
 import { createSyntheticDataset, DataLoader } from '@dyrep/data';
 import { manualSeed } from '@dyrep/nn';
-import { tinyConvNet } from '@dyrep/test-utils';
+import { tinyConvNet } from '@dyrep/testing';
 
 /** A tiny seeded setup: a 2-conv net on 12×12 synthetic 4-class data, `batches` batches of 8 per epoch. */
 export function tinySetup(seed = 1, batches = 2) {

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import type { Plugin, Task } from '@dyrep/core';
 import { describeStructure, isRepBlock } from '@dyrep/rep-blocks';
 import { Trainer, classificationTask, loadModelCheckpoint, readCheckpointFile, CheckpointError, NonFiniteLossError, type ClassificationBatch } from '@dyrep/trainer';
-import { useBackend, maxAbsDiff, tinyConvNet } from '@dyrep/test-utils';
+import { useBackend, maxAbsDiff } from '@dyrep/test-utils';
+import { hookRecorder, tinyConvNet } from '@dyrep/testing';
 import { tinySetup } from './helpers';
 import { scriptedPolicy } from './toy-policy';
 
@@ -34,13 +35,8 @@ describe('Trainer', () => {
 
   it('emits hooks in the documented order', async () => {
     const { model, trainLoader, testLoader, inputShape } = tinySetup();
-    const calls: string[] = [];
-    const recorder: Plugin = { id: 'recorder', priority: 100, hooks: {} };
-    const events = [
-      'setup', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onAfterBackward', 'onBeforeOptimizerStep', 'onBatchEnd',
-      'onEpochEnd', 'onValidationBegin', 'onValidationEnd', 'onBeforeMutate', 'onAfterMutate', 'onSaveCheckpoint', 'onTrainEnd', 'teardown',
-    ] as const;
-    for (const e of events) (recorder.hooks as Record<string, unknown>)[e] = () => void calls.push(e);
+    const recorder = hookRecorder({ id: 'recorder', priority: 100 });
+    const calls = recorder.events;
     const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 2, inputShape, outDir: dir, plugins: [recorder, scriptedPolicy()] });
     await trainer.fit();
     const batch = ['onBatchBegin', 'onAfterBackward', 'onBeforeOptimizerStep', 'onBatchEnd'];

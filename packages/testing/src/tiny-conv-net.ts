@@ -1,7 +1,7 @@
 import { BatchNorm2d, Conv2d, GlobalAvgPool, Linear, ReLU, Sequential } from '@dyrep/nn';
 
 /**
- * A small conv net for tests: `features` = [conv3×3 → BN → ReLU] × 2 (the second with stride 2),
+ * A small conv net for plugin tests: `features` = [conv3×3 → BN → ReLU] × 2 (the second with stride 2),
  * then global average pooling and a linear classifier. Growable convs: `features.0`, `features.3`.
  */
 export function tinyConvNet(inChannels = 1, numClasses = 4, width = 8): Sequential {
