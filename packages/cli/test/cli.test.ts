@@ -126,7 +126,7 @@ describe('the dyrep command', function () {
     const cases: [string[], RegExp][] = [
       [['train', '--epochs', '0', '--out', join(dir, 'x')], /^dyrep: option --epochs = 0 is not allowed/],
       [['train', '--model', 'resnet99', '--train-limit', '64', '--out', join(dir, 'y')], /^dyrep: unknown model 'resnet99'; known models: /],
-      [['train', '--policy', 'magic', '--train-limit', '64', '--out', join(dir, 'z')], /^dyrep: unknown policy 'magic' \(known: none, dyrep/],
+      [['train', '--policy', 'magic', '--train-limit', '64', '--out', join(dir, 'z')], /^dyrep: unknown policy 'magic'; known policies: acb, dbb, dyrep, none, repvgg/],
       [['train', '--data-dir', join(dir, 'nowhere'), '--out', join(dir, 'w')], /^dyrep: .*nowhere/],
       [['eval', '--checkpoint', join(dir, 'missing.ckpt')], /^dyrep: cannot read checkpoint .*ENOENT/],
       [['detect', 'eval', '--gt', join(dir, 'nope.json'), '--dt', join(dir, 'nope.json')], /^dyrep: cannot read ground truth/],

@@ -9,3 +9,5 @@ export { orderPlugins } from './order-plugins';
 export type { Task, BatchSource } from './task';
 export { MemoryRunStorage } from './run-storage';
 export type { RunStorage } from './run-storage';
+export { createRegistry } from './registry';
+export type { Registry, RegistryOptions, RegisterOptions, RegistryErrorCode } from './registry';

@@ -1,3 +1,4 @@
+import { createRegistry, type RegisterOptions } from '@dyrep/core';
 import { loadCifar10, loadCifar100 } from './cifar';
 import { DataError } from './data-error';
 import { takeFirst, type Dataset } from './dataset';
@@ -29,7 +30,11 @@ export interface CreateDatasetOptions {
 /** Builds a dataset from {@link CreateDatasetOptions}. */
 export type DatasetFactory = (options: CreateDatasetOptions) => Promise<Dataset>;
 
-const factories = new Map<string, DatasetFactory>([
+const datasets = createRegistry<DatasetFactory>({
+  id: '@dyrep/data:dataset',
+  kind: 'dataset',
+  error: (code, message) => new DataError(code === 'unknown' ? 'unknown-dataset' : 'invalid-argument', message),
+  builtins: [
   ['fashion-mnist', (o) => loadFashionMnist({ dataDir: o.dataDir, split: o.split })],
   ['mnist', (o) => loadMnist({ dataDir: o.dataDir, split: o.split })],
   ['cifar10', (o) => loadCifar10({ dataDir: o.dataDir, split: o.split })],
@@ -42,20 +47,20 @@ const factories = new Map<string, DatasetFactory>([
     },
   ],
   ['synthetic', async (o) => createSyntheticDataset({ ...o.synthetic, split: o.split, name: `synthetic/${o.split ?? 'train'}` })],
-]);
+  ],
+});
 
 /** Names accepted by {@link createDataset}, sorted. */
 export function listDatasets(): string[] {
-  return [...factories.keys()].sort();
+  return datasets.list();
 }
 
-/** Adds a dataset factory under `name` (a duplicate throws); returns a function that removes it. */
-export function registerDataset(name: string, factory: DatasetFactory): () => void {
-  if (factories.has(name)) throw new DataError('invalid-argument', `registerDataset: '${name}' is already registered`);
-  factories.set(name, factory);
-  return () => {
-    if (factories.get(name) === factory) factories.delete(name);
-  };
+/**
+ * Adds a dataset factory under `name`. A taken name (built-in or registered) throws a
+ * {@link DataError} unless `override`; returns a function that removes this registration again.
+ */
+export function registerDataset(name: string, factory: DatasetFactory, options: RegisterOptions = {}): () => void {
+  return datasets.register(name, factory, options);
 }
 
 /**
@@ -64,8 +69,6 @@ export function registerDataset(name: string, factory: DatasetFactory): () => vo
  * An unknown name throws a {@link DataError} listing the known ones.
  */
 export async function createDataset(name: string, options: CreateDatasetOptions = {}): Promise<Dataset> {
-  const factory = factories.get(name);
-  if (!factory) throw new DataError('unknown-dataset', `unknown dataset '${name}'; known datasets: ${listDatasets().join(', ')}`);
-  const ds = await factory(options);
+  const ds = await datasets.require(name)(options);
   return options.limit === undefined ? ds : takeFirst(ds, options.limit);
 }

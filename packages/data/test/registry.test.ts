@@ -24,7 +24,7 @@ describe('dataset registry', () => {
   it('registers and unregisters a dataset explicitly', async () => {
     const tiny = createSyntheticDataset({ size: 4, numClasses: 2, imageShape: [2, 2, 1] });
     const off = registerDataset('tiny', async () => tiny);
-    expect(() => registerDataset('tiny', async () => tiny)).to.throw(DataError, /already registered/);
+    expect(() => registerDataset('tiny', async () => tiny)).to.throw(DataError, /registered already/);
     expect((await createDataset('tiny', { limit: 3 })).size).to.equal(3);
     off();
     expect(listDatasets()).to.not.include('tiny');

@@ -1,4 +1,4 @@
-import type { Plugin } from '@dyrep/core';
+import { createRegistry, type Plugin, type RegisterOptions } from '@dyrep/core';
 import type { SaliencyCollector } from '@dyrep/saliency';
 import type { CutRuleOptions } from '@dyrep/rep-blocks';
 import { dyrepPolicy } from './dyrep-policy';
@@ -22,33 +22,40 @@ export interface PolicyOptions {
 /** Builds a policy plugin from options. */
 export type PolicyFactory = (options: PolicyOptions) => Plugin;
 
-const builtin: Readonly<Record<string, PolicyFactory>> = {
-  none: () => nonePolicy(),
-  dyrep: (o) => {
-    if (!o.saliency) throw new Error("the 'dyrep' policy needs a saliency collector (options.saliency)");
-    return dyrepPolicy({ ...o, saliency: o.saliency });
-  },
-  dbb: (o) => staticPolicy({ preset: 'dbb', variant: o.dbbVariant }),
-  repvgg: () => staticPolicy({ preset: 'repvgg' }),
-  acb: () => staticPolicy({ preset: 'acb' }),
-};
-const registered = new Map<string, PolicyFactory>();
+const policies = createRegistry<PolicyFactory>({
+  id: '@dyrep/evolution:policy',
+  kind: 'policy',
+  plural: 'policies',
+  builtins: [
+    ['none', () => nonePolicy()],
+    [
+      'dyrep',
+      (o) => {
+        if (!o.saliency) throw new Error("the 'dyrep' policy needs a saliency collector (options.saliency)");
+        return dyrepPolicy({ ...o, saliency: o.saliency });
+      },
+    ],
+    ['dbb', (o) => staticPolicy({ preset: 'dbb', variant: o.dbbVariant })],
+    ['repvgg', () => staticPolicy({ preset: 'repvgg' })],
+    ['acb', () => staticPolicy({ preset: 'acb' })],
+  ],
+});
 
-/** Registers a policy under `name` so `createPolicy(name)` finds it; built-in names are reserved. */
-export function registerPolicy(name: string, factory: PolicyFactory): void {
-  if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new Error(`policy names are lower-case identifiers, got '${name}'`);
-  if (name in builtin) throw new Error(`'${name}' is a built-in policy; register yours under another name`);
-  registered.set(name, factory);
+/**
+ * Registers a policy under `name` so `createPolicy(name)` (and the CLI's `--policy`) finds it. A
+ * taken name (built-in or registered) throws unless `override`; returns a function that removes
+ * this registration again.
+ */
+export function registerPolicy(name: string, factory: PolicyFactory, options: RegisterOptions = {}): () => void {
+  return policies.register(name, factory, options);
 }
 
-/** Names of the built-in (`none`, `dyrep`, `dbb`, `repvgg`, `acb`) and registered policies. */
+/** Names of the built-in (`acb`, `dbb`, `dyrep`, `none`, `repvgg`) and registered policies, sorted. */
 export function listPolicies(): string[] {
-  return [...Object.keys(builtin), ...registered.keys()];
+  return policies.list();
 }
 
 /** Creates the policy called `name`; an unknown name lists the known ones. */
 export function createPolicy(name: string, options: PolicyOptions = {}): Plugin {
-  const factory = builtin[name] ?? registered.get(name);
-  if (!factory) throw new Error(`unknown policy '${name}' (known: ${listPolicies().join(', ')})`);
-  return factory(options);
+  return policies.require(name)(options);
 }

@@ -78,10 +78,13 @@ describe('evolution policies', () => {
 
   it('has a registry with clear errors', () => {
     expect(listPolicies()).to.include.members(['none', 'dyrep', 'dbb', 'repvgg', 'acb']);
-    expect(() => createPolicy('grow-everything')).to.throw(/unknown policy 'grow-everything' \(known: none, dyrep, dbb, repvgg, acb/);
+    expect(() => createPolicy('grow-everything')).to.throw(/unknown policy 'grow-everything'; known policies: acb, dbb, dyrep, none, repvgg/);
     expect(() => createPolicy('dyrep')).to.throw(/needs a saliency collector/);
     expect(() => dyrepPolicy({ saliency: fixedRanking([]), adjustInterval: 0 })).to.throw(/adjustInterval must be a positive integer/);
-    registerPolicy('acb-late', () => staticPolicy({ preset: 'acb', id: 'acb-late' }));
+    const off = registerPolicy('acb-late', () => staticPolicy({ preset: 'acb', id: 'acb-late' }));
     expect(createPolicy('acb-late').id).to.equal('acb-late');
+    expect(() => registerPolicy('dbb', () => staticPolicy({ preset: 'dbb' }))).to.throw(/policy 'dbb' is registered already/);
+    off();
+    expect(listPolicies()).to.not.include('acb-late');
   });
 });

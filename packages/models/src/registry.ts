@@ -1,3 +1,4 @@
+import { createRegistry } from '@dyrep/core';
 import type { ImageModel } from './image-model';
 import { MobileNetV1 } from './families/mobilenet-v1';
 import { REPVGG_A0_SPEC, RepVgg } from './families/repvgg';
@@ -36,13 +37,10 @@ interface Entry {
   description: string;
   defaults: Partial<Omit<ResolvedModelOptions, 'inputSize'>>;
   stems: readonly StemType[];
-  builtin: boolean;
 }
 
-const NAME = /^[a-z][a-z0-9_]*$/;
-
 function builtin(factory: ModelFactory, description: string, defaults: Entry['defaults'] = {}, stems: readonly StemType[] = STEM_TYPES): Entry {
-  return { factory, description, defaults, stems, builtin: true };
+  return { factory, description, defaults, stems };
 }
 
 /** The models this package ships; consulted by every lookup, so nothing registers on import. */
@@ -56,40 +54,27 @@ const BUILTINS: ReadonlyMap<string, Entry> = new Map([
   ['vgg16_bn', builtin((o) => new TorchvisionVgg(VGG16_CONFIG, o), "torchvision's VGG-16 with BN: conv biases, 7×7 adaptive pool, 4096-4096 classifier (138.37 M params)", {}, ['imagenet'])],
 ]);
 
-const registered = new Map<string, Entry>();
-
-function lookup(name: string): Entry | undefined {
-  return registered.get(name) ?? BUILTINS.get(name);
-}
-
-function require(name: string): Entry {
-  const entry = lookup(name);
-  if (!entry) throw new Error(`unknown model '${name}'; known models: ${listModels().join(', ')}`);
-  return entry;
-}
+const models = createRegistry<Entry>({
+  id: '@dyrep/models:model',
+  kind: 'model',
+  builtins: BUILTINS,
+  names: { pattern: /^[a-z][a-z0-9_]*$/, rule: 'snake_case ([a-z][a-z0-9_]*)' },
+});
 
 /**
- * Adds a model to the registry under a snake_case `name`. Throws if the name is taken, unless
- * `override` is set. Returns a function that removes this registration again (restoring a
- * built-in model it overrode).
+ * Adds a model to the registry under a snake_case `name` (the shared registry semantics of
+ * `@dyrep/core`'s `createRegistry`): throws if the name is taken, unless `override` is set; returns
+ * a function that removes this registration again (restoring what it overrode).
  */
 export function registerModel(name: string, factory: ModelFactory, registration: ModelRegistration = {}): () => void {
-  if (typeof name !== 'string' || !NAME.test(name)) throw new Error(`registerModel: name must be snake_case ([a-z][a-z0-9_]*), got ${JSON.stringify(name)}`);
   if (typeof factory !== 'function') throw new Error(`registerModel: factory of '${name}' must be a function`);
-  if (lookup(name) && !registration.override) throw new Error(`registerModel: model '${name}' is registered already (pass override: true to replace it)`);
   const stems = registration.stems ?? STEM_TYPES;
   if (stems.length === 0 || stems.some((s) => !STEM_TYPES.includes(s))) throw new Error(`registerModel: stems of '${name}' must be a non-empty subset of ${STEM_TYPES.join(', ')}`);
   const defaults = { ...registration.defaults };
   if (defaults.stem === undefined && !stems.includes(BASE_DEFAULTS.stem)) defaults.stem = stems[0];
-  const entry: Entry = { factory, description: registration.description ?? '', defaults, stems: [...stems], builtin: false };
+  const entry: Entry = { factory, description: registration.description ?? '', defaults, stems: [...stems] };
   resolveOptions(name, {}, entry.defaults, entry.stems);
-  const previous = registered.get(name);
-  registered.set(name, entry);
-  return () => {
-    if (registered.get(name) !== entry) return;
-    if (previous) registered.set(name, previous);
-    else registered.delete(name);
-  };
+  return models.register(name, entry, { override: registration.override });
 }
 
 /**
@@ -97,7 +82,7 @@ export function registerModel(name: string, factory: ModelFactory, registration:
  * wildcard pattern (`*` any run of characters, e.g. `resnet*`).
  */
 export function listModels(filter?: string): string[] {
-  const names = [...new Set([...BUILTINS.keys(), ...registered.keys()])].sort();
+  const names = models.list();
   if (filter === undefined) return names;
   const re = new RegExp(`^${filter.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return names.filter((n) => re.test(n));
@@ -105,10 +90,10 @@ export function listModels(filter?: string): string[] {
 
 /** Description, defaults and supported stems of a model; throws listing the known names if unknown. */
 export function getModelInfo(name: string): ModelInfo {
-  const e = require(name);
+  const e = models.require(name);
   const defaults = resolveOptions(name, {}, e.defaults, e.stems);
   delete defaults.inputSize;
-  return { name, description: e.description, defaults, stems: e.stems, builtin: e.builtin };
+  return { name, description: e.description, defaults, stems: e.stems, builtin: models.isBuiltin(name) };
 }
 
 /**
@@ -117,7 +102,7 @@ export function getModelInfo(name: string): ModelInfo {
  * below the model's minimum throw a clear error. An unknown name throws listing the known ones.
  */
 export function createModel(name: string, options: ModelOptions = {}): ImageModel {
-  const e = require(name);
+  const e = models.require(name);
   const resolved = resolveOptions(name, options, e.defaults, e.stems);
   const model = e.factory(resolved);
   if (resolved.inputSize !== undefined && resolved.inputSize < model.minInputSize) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createRegistry, type RegisterOptions } from '@dyrep/core';
 import type { Rng } from '@dyrep/nn';
 
 /**
@@ -17,24 +18,27 @@ export const gradNorm: SaliencyMetric = (_w, g) => tf.norm(g) as tf.Scalar;
 /** Uniform random score from the collector's seeded source (a control baseline). */
 export const randomMetric: SaliencyMetric = (_w, _g, rng) => tf.scalar(rng.next());
 
-const builtin: Readonly<Record<string, SaliencyMetric>> = { synflow, snip, grad_norm: gradNorm, random: randomMetric };
-const registered = new Map<string, SaliencyMetric>();
+const metrics = createRegistry<SaliencyMetric>({
+  id: '@dyrep/saliency:metric',
+  kind: 'saliency metric',
+  builtins: [['synflow', synflow], ['snip', snip], ['grad_norm', gradNorm], ['random', randomMetric]],
+});
 
-/** Registers a metric under `name` so `createMetric(name)` and the collector find it; built-in names are reserved. */
-export function registerMetric(name: string, metric: SaliencyMetric): void {
-  if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new Error(`metric names are lower-case identifiers, got '${name}'`);
-  if (name in builtin) throw new Error(`'${name}' is a built-in metric; register yours under another name`);
-  registered.set(name, metric);
+/**
+ * Registers a metric under `name` so `createMetric(name)` and the collector find it. A taken name
+ * (built-in or registered) throws unless `override`; returns a function that removes this
+ * registration again.
+ */
+export function registerMetric(name: string, metric: SaliencyMetric, options: RegisterOptions = {}): () => void {
+  return metrics.register(name, metric, options);
 }
 
-/** Names of the built-in (`synflow`, `snip`, `grad_norm`, `random`) and registered metrics. */
+/** Names of the built-in (`grad_norm`, `random`, `snip`, `synflow`) and registered metrics, sorted. */
 export function listMetrics(): string[] {
-  return [...Object.keys(builtin), ...registered.keys()];
+  return metrics.list();
 }
 
 /** The metric called `name`; an unknown name lists the known ones. */
 export function createMetric(name: string): SaliencyMetric {
-  const m = builtin[name] ?? registered.get(name);
-  if (!m) throw new Error(`unknown saliency metric '${name}' (known: ${listMetrics().join(', ')})`);
-  return m;
+  return metrics.require(name);
 }
