@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { DataError } from './data-error';
 import { createInMemoryDataset, type Dataset } from './dataset';
-import { decodeImage } from './internal/decode-image';
+import { decodeImage } from './decode-image';
 import { bufferView, isDirectory } from './internal/read-file';
 import { resizeBilinear } from './resize-bilinear';
 
@@ -68,17 +68,8 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   const labels = new Int32Array(files.length);
   for (let i = 0; i < files.length; i++) {
     const { path, label } = files[i];
-    const img = decodeImage(bufferView(await readFile(path)), path);
-    const src = new Uint8Array(img.width * img.height * channels);
-    for (let p = 0, q = 0; p < img.width * img.height; p++, q += 4) {
-      if (channels === 3) {
-        src[3 * p] = img.data[q];
-        src[3 * p + 1] = img.data[q + 1];
-        src[3 * p + 2] = img.data[q + 2];
-      } else {
-        src[p] = Math.round(0.299 * img.data[q] + 0.587 * img.data[q + 1] + 0.114 * img.data[q + 2]);
-      }
-    }
+    const img = decodeImage(bufferView(await readFile(path)), channels, path);
+    const src = img.data;
     const resized = img.width === outW && img.height === outH ? src : resizeBilinear(src, [img.height, img.width, channels], outH, outW);
     const base = i * per;
     for (let k = 0; k < per; k++) images[base + k] = Math.min(255, Math.max(0, Math.round(resized[k])));

@@ -60,3 +60,5 @@ export { cutout } from './transforms/cutout';
 export type { CutoutOptions } from './transforms/cutout';
 export { trainTransforms, evalTransforms, pipelineNormalization } from './transforms/pipelines';
 export type { PipelineName, PipelineOptions } from './transforms/pipelines';
+export { decodeImage } from './decode-image';
+export type { DecodedImage, ImageChannels } from './decode-image';

@@ -27,8 +27,6 @@ export type {
 } from './coco/types';
 export { openCocoDataset } from './coco/coco-dataset';
 export type { CocoDataset, CocoImageAnnotations, CocoSample, OpenCocoDatasetOptions } from './coco/coco-dataset';
-export { decodeImage } from './coco/decode-image';
-export type { DecodedImage, ImageChannels } from './coco/decode-image';
 export { writeCocoJson } from './coco/write-coco-json';
 export type { WriteCocoJsonOptions } from './coco/write-coco-json';
 export { CenterNet, createCenterNet } from './center-net';

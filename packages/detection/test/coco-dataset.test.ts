@@ -176,7 +176,7 @@ describe('openCocoDataset', () => {
     await ds.load(0).catch((e: Error) => (message = e.message));
     expect(message).to.equal(`image id 1: ${join(dir, 'a.png')} is 8x6 but the annotation file says 9x6`);
     await ds.load(2).catch((e: Error) => (message = e.message));
-    expect(message).to.equal(`cannot decode ${join(dir, 'text.png')}: not a PNG or JPEG file (unknown signature)`);
+    expect(message).to.include(`${join(dir, 'text.png')}: not a PNG or JPEG file (unrecognised signature`);
   });
 });
 

@@ -5,7 +5,6 @@ export { STEM_TYPES, scaleChannels } from './options';
 export type { ModelOptions, ResolvedModelOptions, StemType } from './options';
 export { ImageModel } from './image-model';
 export type { FeatureInfo, ImageModelLayout } from './image-model';
-export { growableConvPaths } from './growable';
 export { BasicBlock, Bottleneck, RESNET_SPECS, ResNet } from './families/resnet';
 export type { ResNetBlockKind, ResNetSpec } from './families/resnet';
 export { TorchvisionVgg, VGG16_CONFIG, Vgg } from './families/vgg';

@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { Conv2d, manualSeed } from '@dyrep/nn';
 import { useBackend, expectNoLeak, maxAbsDiff } from '@dyrep/test-utils';
-import { createModel, getModelInfo, growableConvPaths, listModels, type ImageModel, type StemType } from '@dyrep/models';
+import { createModel, getModelInfo, listModels, type ImageModel, type StemType } from '@dyrep/models';
+import { listGrowableConvs } from '@dyrep/rep-blocks';
+
+const growableConvPaths = (model: ImageModel): string[] => listGrowableConvs(model).map((c) => c.path);
 
 const WIDTH = 0.125;
 const NUM_CLASSES = 7;

@@ -25,7 +25,7 @@ export async function exportDetector(run: string, format: 'tfjs' | 'onnx', out: 
   const { model, meta } = loadDetectionModel(run);
   try {
     const inputSize: [number, number, number] = [...meta.inputSize, meta.channels];
-    const { model: deployed, equivalence, fusedBlocks, foldedBatchNorms } = deployWithReport(model, { inputShape: [1, ...inputSize], factory: () => createCenterNet(model.options) });
+    const { model: deployed, equivalence, fusedBlocks, foldedBatchNorms } = deployWithReport(model, { inputShape: [1, ...inputSize] });
     try {
       const options = {
         inputSize,

@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CocoFormatError } from './coco-format-error';
-import { decodeImage, type ImageChannels } from './decode-image';
+import { decodeImage, type ImageChannels } from '@dyrep/data';
 import { parseCocoGroundTruth } from './parse-ground-truth';
 import type { CocoAnnotation, CocoCategory, CocoGroundTruth, CocoImage } from './types';
 
