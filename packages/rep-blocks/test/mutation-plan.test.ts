@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import type { CutOp, GrowOp, MutationPlan } from '@dyrep/core';
 import { Rng, type Module } from '@dyrep/nn';
-import { maxAbsDiff, randomizeBatchNorms, tinyConvNet, useBackend } from '@dyrep/test-utils';
+import { maxAbsDiff, randomizeBatchNorms, useBackend } from '@dyrep/test-utils';
+import { tinyConvNet } from '@dyrep/testing';
 import {
   MutationPlanError, applyArchitecture, applyMutationPlan, blockGeometryOf, describeArchitecture, growAt, listGrowableConvs, listRepBlocks, normalizeMutationPlan, validBranches,
 } from '../src/index';
