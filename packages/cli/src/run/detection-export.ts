@@ -1,4 +1,3 @@
-import { createCenterNet } from '@dyrep/detection';
 import { deployWithReport, exportOnnx, exportTfjs } from '@dyrep/exporter';
 import { countParams } from '@dyrep/nn';
 import { loadDetectionModel } from './detection-model';
