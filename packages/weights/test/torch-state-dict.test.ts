@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { Rng, manualSeed } from '@dyrep/nn';
-import { createModel, growableConvPaths, type ImageModel } from '@dyrep/models';
-import { growAt, listRepBlocks } from '@dyrep/rep-blocks';
+import { createModel, type ImageModel } from '@dyrep/models';
+import { growAt, listGrowableConvs, listRepBlocks } from '@dyrep/rep-blocks';
 import { deploy } from '@dyrep/exporter';
 import { useBackend, expectNoLeak, randomizeBatchNorms } from '@dyrep/test-utils';
 import { loadPretrained, parseSafetensors, readFloat32, toTorchSafetensors, torchStateDict } from '@dyrep/weights';
@@ -57,7 +57,7 @@ describe('torchStateDict / toTorchSafetensors: the deployed network in PyTorch n
     it(`${c.model}: grown (rep-blocks with random BN statistics), then exported, gives the grown model's logits`, () => {
       const model = loaded(c);
       const rng = new Rng(c.width * 1000 + c.numClasses);
-      for (const path of growableConvPaths(model).filter((_, i) => i % 3 === 0)) growAt(model, path, { rng });
+      for (const path of listGrowableConvs(model).filter((_, i) => i % 3 === 0).map((c) => c.path)) growAt(model, path, { rng });
       growAt(model, listRepBlocks(model)[0].path + '.kxk.conv', { rng });
       randomizeBatchNorms(model, rng);
       expect(listRepBlocks(model).length).to.be.greaterThan(2);
@@ -70,7 +70,7 @@ describe('torchStateDict / toTorchSafetensors: the deployed network in PyTorch n
 
     it(`${c.model}: a deployed model with BNs folded into the convs exports as neutral BNs, same logits`, () => {
       const model = loaded(c);
-      growAt(model, growableConvPaths(model)[1], { rng: new Rng(2) });
+      growAt(model, listGrowableConvs(model)[1].path, { rng: new Rng(2) });
       randomizeBatchNorms(model, new Rng(3));
       const deployed = deploy(model, { inputShape: [1, c.size, c.size, 3] }) as ImageModel;
       const x = tf.randomNormal([2, c.size, c.size, 3], 0, 1, 'float32', 6);
