@@ -3,10 +3,14 @@ import { initBackend } from '@dyrep/backend';
 import { addTrainFlags, trainFlags } from '../config/flags';
 import { ConfigError, readConfigFile, resolveTrainConfig } from '../config/load-config';
 import { checkPolicyOptions } from '../config/policy-options';
-import { checkNames } from '../run/training-run';
 import { runBench } from '../run/bench-run';
+import { checkNames } from '../run/training-run';
 import { benchTable } from '../report/bench-table';
 import { textTable } from '../report/text-table';
+import { globalOptions } from '../global-options';
+
+/** Where bench writes unless told otherwise. */
+const BENCH_DEFAULTS = { out: 'runs/bench' };
 
 /** `dyrep bench`. */
 export function benchCommand(): Command {
@@ -14,17 +18,18 @@ export function benchCommand(): Command {
   cmd.option('--config <file>', 'YAML or JSON config file (flags override it)');
   cmd.option('--policies <list>', 'comma-separated policies', 'none,dbb,dyrep');
   cmd.option('--force', 'replace existing runs in --out');
-  addTrainFlags(cmd);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  addTrainFlags(cmd, undefined, BENCH_DEFAULTS);
+  cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};
     const flags = trainFlags(opts);
-    const config = resolveTrainConfig({ out: 'runs/bench' }, file, flags);
+    const config = resolveTrainConfig(BENCH_DEFAULTS, file, flags);
     const policies = String(opts.policies).split(',').map((s) => s.trim()).filter(Boolean);
     if (!policies.length) throw new ConfigError('option --policies is empty');
     for (const policy of policies) checkNames({ ...config, policy });
     checkPolicyOptions(flags, policies);
     await initBackend(config.backend);
-    const result = await runBench(config, { policies, overwrite: Boolean(opts.force) });
+    const { plugin, logInterval } = globalOptions(self);
+    const result = await runBench(config, { policies, overwrite: Boolean(opts.force), plugins: plugin, logIntervalSeconds: logInterval });
     const { header, rows } = benchTable(result.entries);
     process.stdout.write(`${textTable(header, rows)}\n\nreport: ${result.report}\nresults: ${result.json}\n`);
   });

@@ -11,6 +11,7 @@ import { exportDetector } from '../run/detection-export';
 import { evaluateExportedDetector } from '../run/detection-eval';
 import { detectionSummaryRows } from '../report/detection-summary';
 import { textTable } from '../report/text-table';
+import { globalOptions } from '../global-options';
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -56,10 +57,10 @@ function detectTrainCommand(): Command {
   cmd.option('--config <file>', 'YAML or JSON config file (flags override it)');
   cmd.option('--force', 'replace an existing run in --out');
   addFlags(cmd, DETECT_CONFIG, DETECT_FLAGS);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const file = opts.config ? readConfigFile(String(opts.config), DETECT_CONFIG) : {};
     const config = resolveConfig(DETECT_CONFIG, file, readFlags(opts, DETECT_FLAGS));
-    const summary = await runDetectionTraining(config, { overwrite: Boolean(opts.force) });
+    const summary = await runDetectionTraining(config, { overwrite: Boolean(opts.force), logIntervalSeconds: globalOptions(self).logInterval });
     process.stdout.write(`${textTable([`detection · ${summary.policy}`, ''], detectionSummaryRows(summary))}\n\nreport: ${join(config.out, 'report.html')}\n`);
   });
   return cmd;

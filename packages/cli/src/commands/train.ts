@@ -8,6 +8,7 @@ import type { TrainConfig } from '../config/schema';
 import { runTraining, type TrainSummary } from '../run/training-run';
 import { textTable } from '../report/text-table';
 import { trainSummaryRows } from '../report/train-summary';
+import { globalOptions } from '../global-options';
 
 /** The end-of-run table of `dyrep train`. */
 export function formatTrainSummary(s: TrainSummary): string {
@@ -21,13 +22,13 @@ export function trainCommand(): Command {
   cmd.option('--force', 'replace an existing run in --out');
   cmd.addHelpText('after', '\nWith --resume the run continues with the configuration saved in its checkpoint; only --epochs, --backend\nand --export may differ (more epochs re-plan the cosine schedule over the new length). See docs/getting-started.md.');
   addTrainFlags(cmd);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};
     const flags = trainFlags(opts);
     const given = { ...file, ...flags } as Partial<TrainConfig>;
     const config = given.resume ? resumeConfig(given) : resolveTrainConfig(given);
     checkPolicyOptions(flags, [config.policy]);
-    const summary = await runTraining(config, { overwrite: Boolean(opts.force) });
+    const summary = await runTraining(config, { overwrite: Boolean(opts.force), logIntervalSeconds: globalOptions(self).logInterval });
     process.stdout.write(`${formatTrainSummary(summary)}\n\nreport: ${join(config.out, 'report.html')}\n`);
   });
   return cmd;

@@ -69,10 +69,17 @@ function parse(kind: FlagKind, name: string, raw: string): unknown {
 
 /**
  * Adds the options `only` of `spec` as flags (`--batch-size`, `--no-augment`, …), their help ending
- * with the schema's default. Commander gets no defaults, so flags left out do not override a config file.
+ * with the schema's default (or the command's own, `shownDefaults`, e.g. bench's `out`). Commander
+ * gets no defaults, so flags left out do not override a config file.
  */
-export function addFlags<T extends Record<string, unknown>>(cmd: Command, spec: ConfigSpec<T>, table: FlagTable<T>, only: readonly (keyof T & string)[] = spec.names): Command {
-  const defaults = configDefaults(spec);
+export function addFlags<T extends Record<string, unknown>>(
+  cmd: Command,
+  spec: ConfigSpec<T>,
+  table: FlagTable<T>,
+  only: readonly (keyof T & string)[] = spec.names,
+  shownDefaults: Partial<T> = {},
+): Command {
+  const defaults: Partial<T> = { ...configDefaults(spec), ...shownDefaults };
   for (const name of only) {
     const [kind, help] = table[name];
     const flag = flagName(name);
@@ -101,8 +108,8 @@ export function readFlags<T extends Record<string, unknown>>(opts: Record<string
 }
 
 /** Adds every train option as a flag (see {@link addFlags}). */
-export function addTrainFlags(cmd: Command, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES): Command {
-  return addFlags(cmd, TRAIN_CONFIG, FLAGS, only);
+export function addTrainFlags(cmd: Command, only: readonly (keyof TrainConfig)[] = TRAIN_OPTION_NAMES, shownDefaults: Partial<TrainConfig> = {}): Command {
+  return addFlags(cmd, TRAIN_CONFIG, FLAGS, only, shownDefaults);
 }
 
 /** The train options given on the command line (see {@link readFlags}). */

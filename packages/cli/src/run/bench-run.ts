@@ -34,6 +34,10 @@ export interface BenchResult {
 export interface BenchOptions {
   policies: string[];
   overwrite?: boolean;
+  /** `--plugin` module specifiers each child run imports first (a registered policy or metric). */
+  plugins?: readonly string[];
+  /** Seconds between the children's progress lines when stderr is not a terminal. */
+  logIntervalSeconds?: number;
 }
 
 /**
@@ -46,7 +50,7 @@ export async function runBench(config: TrainConfig, options: BenchOptions): Prom
   const entries: BenchEntry[] = [];
   for (const policy of options.policies) {
     const runConfig: TrainConfig = { ...config, policy, out: join(config.out, policy), resume: false, export: [] };
-    const summary = await trainInChild(runConfig, { overwrite: options.overwrite });
+    const summary = await trainInChild(runConfig, { overwrite: options.overwrite, plugins: options.plugins, logIntervalSeconds: options.logIntervalSeconds });
     entries.push({ policy, summary, latencyMs: await measureLatency(runConfig.out) });
   }
   const json = join(config.out, 'bench.json');

@@ -41,6 +41,8 @@ export interface DetectionRunOptions {
   overwrite?: boolean;
   /** Progress and log lines on stderr (default true). */
   progress?: boolean;
+  /** Seconds between progress lines when stderr is not a terminal (default 30; 0: one line per epoch). */
+  logIntervalSeconds?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
   if (!c.resume && (existsSync(checkpoint) || existsSync(join(c.out, 'summary.json'))) && !options.overwrite) {
     throw new ConfigError(`'${c.out}' already holds a detection run; pass --resume to continue it, --force to replace it, or choose another --out`);
   }
-  const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
+  const progress = options.progress === false ? silentProgress : createProgress(process.stderr, { intervalSeconds: options.logIntervalSeconds });
   const backend = await initBackend(c.backend);
   progress.log(`backend: ${backend.backend} (${backend.reason})`);
   const splits = await resolveDetectionSplits(c, (l) => progress.log(l));

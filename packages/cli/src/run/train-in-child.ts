@@ -10,6 +10,16 @@ import { RunInterruptedError, SIGNAL_EXIT_CODES, type StopSignal } from './stop-
 export interface TrainChildRequest {
   config: TrainConfig;
   overwrite: boolean;
+  /** `--plugin` module specifiers to import before training (file URLs or package names). */
+  plugins: string[];
+  logIntervalSeconds?: number;
+}
+
+/** Options of {@link trainInChild}. */
+export interface TrainInChildOptions {
+  overwrite?: boolean;
+  plugins?: readonly string[];
+  logIntervalSeconds?: number;
 }
 
 /**
@@ -22,12 +32,17 @@ export function trainChildEntry(moduleUrl: string = import.meta.url): string {
 
 /**
  * Runs `runTraining(config)` in a fresh Node process (same Node flags as this one, the child
- * entry spawned by file path, so the working directory does not matter), so that each run's peak
+ * entry spawned by file path so the working directory does not matter), so that each run's peak
  * memory and timing are its own; progress goes to this process's stderr. Resolves with the run's
  * `summary.json`.
  */
-export function trainInChild(config: TrainConfig, options: { overwrite?: boolean } = {}): Promise<TrainSummary> {
-  const request: TrainChildRequest = { config, overwrite: Boolean(options.overwrite) };
+export function trainInChild(config: TrainConfig, options: TrainInChildOptions = {}): Promise<TrainSummary> {
+  const request: TrainChildRequest = {
+    config,
+    overwrite: Boolean(options.overwrite),
+    plugins: [...(options.plugins ?? [])],
+    logIntervalSeconds: options.logIntervalSeconds,
+  };
   const args = [...process.execArgv, trainChildEntry(), JSON.stringify(request)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -50,6 +50,8 @@ export interface RunOptions {
   overwrite?: boolean;
   /** Extra plugins (probes, loggers) added to the run's own. */
   plugins?: Plugin[];
+  /** Seconds between progress lines when stderr is not a terminal (default 30; 0: per epoch). */
+  logIntervalSeconds?: number;
 }
 
 /** Builds the model a config describes for the given data. */
@@ -74,7 +76,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
   checkNames(config);
   await prepareOutputDirectory(config.out);
   const lock = await lockRunDirectory(config.out);
-  const progress = options.progress === false ? silentProgress : createProgress(process.stderr);
+  const progress = options.progress === false ? silentProgress : createProgress(process.stderr, { intervalSeconds: options.logIntervalSeconds });
   // One handler from the start, so a signal while the data loads still ends with a checkpoint;
   // once training is over the checkpoint is complete and a signal exits at once.
   let stopSignal: StopSignal | undefined;
@@ -215,11 +217,16 @@ async function trainLocked(config: TrainConfig, options: RunOptions, progress: P
 }
 
 /** Fails fast, before any data is read, on an unknown model, policy or metric name. */
+/** Unknown model, policy or metric names are usage errors ({@link ConfigError}), reported before any work starts. */
 export function checkNames(config: TrainConfig): void {
-  getModelInfo(config.model);
-  checkWeightsOptions(config);
-  if (!listPolicies().includes(config.policy)) createPolicy(config.policy);
-  if (config.policy === 'dyrep') createMetric(config.metric);
+  try {
+    getModelInfo(config.model);
+    checkWeightsOptions(config);
+    if (!listPolicies().includes(config.policy)) createPolicy(config.policy);
+    if (config.policy === 'dyrep') createMetric(config.metric);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 async function exportModel(deployed: Module, config: TrainConfig, data: PreparedData, out: string): Promise<Record<string, string>> {
