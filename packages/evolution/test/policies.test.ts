@@ -76,6 +76,54 @@ describe('evolution policies', () => {
     model.dispose();
   });
 
+  it("the authors' static DBB converts only the 3×3 convs, into freshly initialised blocks", async () => {
+    // ImageNet stem: conv1 is 7×7, so the two variants differ in which convs they convert.
+    const build = () => createModel('resnet18', { width: 0.0625, numClasses: 10, inChannels: 1, stem: 'imagenet' });
+    const ours = recordingContext(build());
+    createPolicy('dbb').hooks.onTrainBegin!(ours.ctx);
+    const theirs = recordingContext(build());
+    createPolicy('dbb', { dbbVariant: 'authors' }).hooks.onTrainBegin!(theirs.ctx);
+    const paths = (plans: MutationPlan[]) => plans[0].ops.map((o) => o.path);
+    expect(paths(ours.plans)).to.include('conv1');
+    expect(paths(theirs.plans)).to.deep.equal(paths(ours.plans).filter((p) => p !== 'conv1'));
+    expect(theirs.plans[0].ops.every((o) => o.type === 'grow' && o.init === 'fresh' && o.dropFollowingBn)).to.equal(true);
+    expect(ours.plans[0].ops.every((o) => o.type === 'grow' && o.init === undefined)).to.equal(true);
+    await applyMutationPlan(theirs.ctx.model, theirs.plans[0], { inputShape: [32, 32, 1] });
+    const blocks = listRepBlocks(theirs.ctx.model);
+    expect(blocks.every(({ block }) => block.geometry.kernelSize === 3)).to.equal(true);
+    for (const { block } of blocks) for (const bn of block.namedModules().map(([, m]) => m).filter((m) => m.constructor.name === 'BatchNorm2d')) {
+      expect(Array.from((bn as unknown as { weight: tf.Tensor }).weight.dataSync()).every((v) => v === 1)).to.equal(true);
+    }
+    expect(() => staticPolicy({ preset: 'dbb', variant: 'theirs' as never })).to.throw(/variant must be 'preserving' or 'authors'/);
+    ours.ctx.model.dispose();
+    theirs.ctx.model.dispose();
+  });
+
+  it("dyrep's cutMode 'reset' asks for the authors' cut, and the trainer applies it exactly", async () => {
+    const model = tinyConvNet(1, 4, 6);
+    const block = growAt(model, 'features.0', { branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'] });
+    tf.tidy(() => {
+      block.branch('1x1').lastBn.weight.assign(tf.fill([6], 0.5));
+      block.branch('1x1_kxk').lastBn.weight.assign(tf.fill([6], 0.01));
+      block.branch('1x1_avg').lastBn.weight.assign(tf.fill([6], 0.3));
+    });
+    const { ctx, plans } = recordingContext(model);
+    dyrepPolicy({ saliency: fixedRanking([]), adjustInterval: 1, cutMode: 'reset' }).hooks.onEpochEnd!(ctx, 0, {});
+    expect(plans[0].ops).to.deep.equal([{ type: 'cut', path: 'features.0', branches: ['1x1_kxk'], mode: 'reset' }]);
+    // Applied, the plan resets kxk's BN (the trainer passes the mode on).
+    tf.tidy(() => block.kxk.bn.runningMean.assign(tf.fill([6], 0.3)));
+    const x = tf.randomNormal([2, 8, 8, 1]);
+    model.eval();
+    const y0 = model.forward(x);
+    await applyMutationPlan(model, plans[0], { inputShape: [8, 8, 1] });
+    expect(Array.from(block.kxk.bn.runningMean.dataSync()).every((v) => v === 0)).to.equal(true);
+    const y1 = model.forward(x);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(y1, y0))).dataSync()[0] / tf.max(tf.abs(y0)).dataSync()[0])).to.be.below(1e-5);
+    tf.dispose([x, y0, y1]);
+    expect(() => dyrepPolicy({ saliency: fixedRanking([]), cutMode: 'chop' as never })).to.throw(/cutMode must be 'fold' or 'reset'/);
+    model.dispose();
+  });
+
   it('has a registry with clear errors', () => {
     expect(listPolicies()).to.include.members(['none', 'dyrep', 'dbb', 'repvgg', 'acb']);
     expect(() => createPolicy('grow-everything')).to.throw(/unknown policy 'grow-everything'; known policies: acb, dbb, dyrep, none, repvgg/);

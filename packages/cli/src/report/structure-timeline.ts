@@ -32,8 +32,9 @@ export function structureTimeline(events: readonly StructureEvent[], axis: Epoch
   }
   parts.push(`<text x="${axis.right}" y="${h - 2}" font-size="12" text-anchor="end">epochs completed</text>`);
   const legendX = axis.left;
-  parts.push(`${growMark(legendX + 6, 14)}<text x="${legendX + 18}" y="18" font-size="12">grow: the conv became a rep-block (branches on hover)</text>`);
-  parts.push(`${cutMark(legendX + 356, 13)}<text x="${legendX + 368}" y="18" font-size="12">cut: branches removed from the block, folded into kxk</text>`);
+  parts.push(`${growMark(legendX + 6, 14)}<text x="${legendX + 18}" y="18" font-size="12">grow: the conv became a rep-block</text>`);
+  parts.push(`${cutMark(legendX + 246, 13)}<text x="${legendX + 258}" y="18" font-size="12">cut: branches removed (kxk keeps the function)</text>`);
+  parts.push(`<text x="${axis.right}" y="18" font-size="11" text-anchor="end" fill="#666">hover a mark for its branches</text>`);
   paths.forEach((p, i) => {
     const y = top + i * rowH;
     parts.push(`<text x="${axis.left - 8}" y="${y + 4}" font-size="11" text-anchor="end" font-family="monospace">${escapeXml(p)}</text>`);
