@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from './data-error';
 import { takeFirst, type Dataset } from './dataset';
-import { mixSeeds, Rng, type RngState } from './rng';
+import { mixSeeds, Rng, type RngState } from '@dyrep/nn';
 import { applyTransforms, type BatchTransform, type HostBatch } from './transforms/batch-transform';
 
 /** One training batch. The caller owns (and must dispose) `x` and `y`. */

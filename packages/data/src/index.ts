@@ -1,8 +1,6 @@
 // Public API of @dyrep/data.
 export { DataError } from './data-error';
 export type { DataErrorCode } from './data-error';
-export { Rng, mixSeeds } from './rng';
-export type { RngState, RandomSource } from './rng';
 export { createInMemoryDataset, takeFirst, labelHistogram, findLabelOutOfRange } from './dataset';
 export type { Dataset, DatasetInit, ImageArray, ImageShape } from './dataset';
 export { DataLoader, batches } from './data-loader';

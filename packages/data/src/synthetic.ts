@@ -1,6 +1,6 @@
 import { DataError } from './data-error';
 import { createInMemoryDataset, type Dataset, type ImageShape } from './dataset';
-import { mixSeeds, Rng } from './rng';
+import { mixSeeds, Rng } from '@dyrep/nn';
 
 /** Options of {@link createSyntheticDataset}. */
 export interface SyntheticOptions {

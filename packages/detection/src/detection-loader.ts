@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, Rng } from '@dyrep/data';
+import { mixSeeds, Rng } from '@dyrep/nn';
 import type { CocoDataset } from './coco/coco-dataset';
 import { boxesToInput, letterbox, letterboxPixels, type Letterbox } from './letterbox';
 import { encodeCenterNetTargets } from './center-net-targets';

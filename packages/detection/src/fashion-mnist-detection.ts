@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pngjs from 'pngjs';
-import { FASHION_MNIST_CLASSES, loadFashionMnist, mixSeeds, resizeBilinear, Rng, type Dataset } from '@dyrep/data';
+import { FASHION_MNIST_CLASSES, loadFashionMnist, resizeBilinear, type Dataset } from '@dyrep/data';
+import { mixSeeds, Rng } from '@dyrep/nn';
 import { writeCocoJson } from './coco/write-coco-json';
 import type { CocoAnnotationJson, CocoGroundTruthJson, CocoImageJson } from './coco/types';
 import { boxIou } from './coco/internal/box-iou';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, expectNoLeak } from '@dyrep/test-utils';
-import { Rng } from '@dyrep/data';
+import { Rng } from '@dyrep/nn';
 import { decodeCenterNet, encodeCenterNetTargets, gaussianRadius, penaltyReducedFocalLoss } from '@dyrep/detection';
 
 /** Random non-overlapping-centre boxes on a `side`-pixel canvas (distinct centre cells at `stride`). */

@@ -23,8 +23,8 @@ describe('detector parts', () => {
       try {
         const rng = new Rng(7);
         for (let trial = 0; trial < 6; trial++) {
-          const [n, h, w, c] = [1 + rng.int(3), 1 + rng.int(5), 1 + rng.int(5), 1 + rng.int(4)];
-          const [H, W] = [h * (1 + rng.int(3)) - (trial % 2), w * (1 + rng.int(3))].map((v, i) => Math.max(v, [h, w][i])) as [number, number];
+          const [n, h, w, c] = [1 + rng.nextInt(3), 1 + rng.nextInt(5), 1 + rng.nextInt(5), 1 + rng.nextInt(4)];
+          const [H, W] = [h * (1 + rng.nextInt(3)) - (trial % 2), w * (1 + rng.nextInt(3))].map((v, i) => Math.max(v, [h, w][i])) as [number, number];
           const fy = Math.ceil(H / h);
           const fx = Math.ceil(W / w);
           const xs = rng.normalArray(n * h * w * c);

@@ -17,17 +17,17 @@ async function randomCocoSet(dir: string, count: number, rng: Rng): Promise<{ an
   const images = [];
   const annotations = [];
   for (let id = 1; id <= count; id++) {
-    const [h, w] = [24 + rng.int(60), 24 + rng.int(60)];
+    const [h, w] = [24 + rng.nextInt(60), 24 + rng.nextInt(60)];
     const data = Buffer.alloc(h * w * 4);
-    for (let p = 0; p < h * w * 4; p++) data[p] = p % 4 === 3 ? 255 : rng.int(256);
+    for (let p = 0; p < h * w * 4; p++) data[p] = p % 4 === 3 ? 255 : rng.nextInt(256);
     const png = pngjs.PNG.sync.write({ width: w, height: h, data } as unknown as pngjs.PNG);
     await writeFile(join(dir, `${id}.png`), png);
     images.push({ id, file_name: `${id}.png`, width: w, height: h });
-    for (let k = 0; k < 1 + rng.int(3); k++) {
-      const bw = 4 + rng.int(w - 8);
-      const bh = 4 + rng.int(h - 8);
-      const bbox = [rng.int(w - bw), rng.int(h - bh), bw, bh];
-      annotations.push({ id: annotations.length + 1, image_id: id, category_id: 1 + rng.int(2), bbox, area: bw * bh, iscrowd: k === 2 ? 1 : 0 });
+    for (let k = 0; k < 1 + rng.nextInt(3); k++) {
+      const bw = 4 + rng.nextInt(w - 8);
+      const bh = 4 + rng.nextInt(h - 8);
+      const bbox = [rng.nextInt(w - bw), rng.nextInt(h - bh), bw, bh];
+      annotations.push({ id: annotations.length + 1, image_id: id, category_id: 1 + rng.nextInt(2), bbox, area: bw * bh, iscrowd: k === 2 ? 1 : 0 });
     }
   }
   const annotationFile = join(dir, 'ann.json');
@@ -44,15 +44,15 @@ describe('letterbox and lazy loading', () => {
   it('boxes round-trip exactly through the letterbox for random image and input sizes', () => {
     const rng = new Rng(3);
     for (let t = 0; t < 200; t++) {
-      const original: [number, number] = [1 + rng.int(700), 1 + rng.int(700)];
-      const input: [number, number] = [16 + rng.int(600), 16 + rng.int(600)];
+      const original: [number, number] = [1 + rng.nextInt(700), 1 + rng.nextInt(700)];
+      const input: [number, number] = [16 + rng.nextInt(600), 16 + rng.nextInt(600)];
       const lb = letterbox(original, input);
       expect(lb.content[0] <= input[0] && lb.content[1] <= input[1]).to.equal(true);
       expect(Math.max(Math.abs(lb.content[0] - input[0]), 0) === 0 || Math.abs(lb.content[1] - input[1]) === 0, 'one side fills the input').to.equal(true);
       const boxes = new Float32Array(40);
       for (let j = 0; j < 40; j += 4) {
-        const [x, y] = [rng.next() * original[1], rng.next() * original[0]];
-        boxes.set([x, y, rng.next() * (original[1] - x), rng.next() * (original[0] - y)], j);
+        const [x, y] = [rng.nextFloat() * original[1], rng.nextFloat() * original[0]];
+        boxes.set([x, y, rng.nextFloat() * (original[1] - x), rng.nextFloat() * (original[0] - y)], j);
       }
       const back = boxesToOriginal(boxesToInput(boxes, lb), lb);
       back.forEach((v, i) => expect(Math.abs(v - boxes[i]), `box value ${i}`).to.be.at.most(1e-4 * Math.max(1, boxes[i])));

@@ -11,6 +11,6 @@ export class Dropout extends Module {
 
   override forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.rate === 0) return tf.clone(x);
-    return tf.dropout(x, this.rate, undefined, globalRng().int(2 ** 31));
+    return tf.dropout(x, this.rate, undefined, globalRng().nextInt(2 ** 31));
   }
 }

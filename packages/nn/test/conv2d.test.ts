@@ -10,18 +10,18 @@ for (const backend of ['wasm', 'cpu'] as const) {
     it('matches a brute-force grouped convolution over 40 random configurations', () => {
       const rng = new Rng(backend === 'wasm' ? 11 : 12);
       for (let t = 0; t < 40; t++) {
-        const groupsKind = rng.int(3); // 0: dense, 1: groups 2, 2: depthwise
-        const g = groupsKind === 0 ? 1 : groupsKind === 1 ? 2 : 1 + rng.int(4);
-        const cin = groupsKind === 2 ? g : g * (1 + rng.int(3));
-        const cout = groupsKind === 2 ? g * (1 + rng.int(2)) : g * (1 + rng.int(3));
-        const k = [1, 3, 5][rng.int(3)];
-        const stride = 1 + rng.int(2);
-        const dilation = stride === 1 && rng.next() < 0.3 ? 2 : 1;
-        const pad: ExplicitPadding2d = [[rng.int(3), rng.int(3)], [rng.int(3), rng.int(3)]];
-        const h = k * dilation + rng.int(6);
-        const w = k * dilation + rng.int(6);
-        const n = 1 + rng.int(2);
-        const conv = new Conv2d({ inChannels: cin, outChannels: cout, kernelSize: k, stride, padding: pad, dilation, groups: g, bias: rng.next() < 0.5 });
+        const groupsKind = rng.nextInt(3); // 0: dense, 1: groups 2, 2: depthwise
+        const g = groupsKind === 0 ? 1 : groupsKind === 1 ? 2 : 1 + rng.nextInt(4);
+        const cin = groupsKind === 2 ? g : g * (1 + rng.nextInt(3));
+        const cout = groupsKind === 2 ? g * (1 + rng.nextInt(2)) : g * (1 + rng.nextInt(3));
+        const k = [1, 3, 5][rng.nextInt(3)];
+        const stride = 1 + rng.nextInt(2);
+        const dilation = stride === 1 && rng.nextFloat() < 0.3 ? 2 : 1;
+        const pad: ExplicitPadding2d = [[rng.nextInt(3), rng.nextInt(3)], [rng.nextInt(3), rng.nextInt(3)]];
+        const h = k * dilation + rng.nextInt(6);
+        const w = k * dilation + rng.nextInt(6);
+        const n = 1 + rng.nextInt(2);
+        const conv = new Conv2d({ inChannels: cin, outChannels: cout, kernelSize: k, stride, padding: pad, dilation, groups: g, bias: rng.nextFloat() < 0.5 });
         if (conv.bias) conv.bias.assign(tf.randomNormal([cout]));
         const x = randomArr(rng, [n, h, w, cin]);
         const wArr = { data: conv.weight.dataSync() as Float32Array, shape: conv.weight.shape };

@@ -9,10 +9,10 @@ describe('pooling, linear and simple layers', () => {
   it('MaxPool2d and AvgPool2d match loops over random shapes, strides and paddings', () => {
     const rng = new Rng(21);
     for (let t = 0; t < 20; t++) {
-      const k = 1 + rng.int(3);
-      const stride = 1 + rng.int(2);
-      const pad = rng.int(Math.floor(k / 2) + 1);
-      const x = randomArr(rng, [1 + rng.int(2), k + rng.int(5), k + rng.int(5), 1 + rng.int(3)]);
+      const k = 1 + rng.nextInt(3);
+      const stride = 1 + rng.nextInt(2);
+      const pad = rng.nextInt(Math.floor(k / 2) + 1);
+      const x = randomArr(rng, [1 + rng.nextInt(2), k + rng.nextInt(5), k + rng.nextInt(5), 1 + rng.nextInt(3)]);
       for (const kind of ['max', 'avg'] as const) {
         const layer = kind === 'max' ? new MaxPool2d(k, { stride, padding: pad }) : new AvgPool2d(k, { stride, padding: pad });
         const y = tf.tidy(() => layer.forward(tf.tensor(x.data, x.shape)));

@@ -53,18 +53,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const presets = listPresets();
       const strategies: MergeStrategy[] = ['separate', 'both'];
       for (let c = 0; c < 4; c++) {
-        const model = tinyVgg(3, 4 + 2 * rng.int(3));
+        const model = tinyVgg(3, 4 + 2 * rng.nextInt(3));
         for (const { path } of listGrowableConvs(model)) {
-          if (rng.next() < 0.8) growAt(model, path, { branches: presets[rng.int(presets.length)] });
+          if (rng.nextFloat() < 0.8) growAt(model, path, { branches: presets[rng.nextInt(presets.length)] });
         }
         // A block nested in a kxk branch: its own forward runs inside the outer block's recomputation.
         const nestable = listGrowableConvs(model).filter(({ path }) => path.endsWith('kxk.conv'));
-        if (nestable.length > 0) growAt(model, nestable[rng.int(nestable.length)].path, { branches: 'full' });
+        if (nestable.length > 0) growAt(model, nestable[rng.nextInt(nestable.length)].path, { branches: 'full' });
         randomizeBatchNorms(model, rng);
         randomizeBiases(model, rng);
         model.train(true);
-        const size = 6 + rng.int(5);
-        const x = tf.randomNormal([2 + rng.int(3), size, size, 3], 0, 1, 'float32', seed * 10 + c);
+        const size = 6 + rng.nextInt(5);
+        const x = tf.randomNormal([2 + rng.nextInt(3), size, size, 3], 0, 1, 'float32', seed * 10 + c);
         const r = tf.tidy(() => tf.randomNormal(model.forward(x).shape, 0, 1, 'float32', seed * 10 + 100 + c));
         const strategy = strategies[c % strategies.length];
         const previousStrategy = setMergeStrategy(strategy);

@@ -16,25 +16,25 @@ export interface BlockConfig {
 
 /** Draws the t-th configuration: presets cycle, the rest is random (k 3/5, stride 1/2, padding ⌊k/2⌋/0, groups 1/2/depthwise). */
 export function randomConfig(rng: Rng, t: number): BlockConfig {
-  const k = [3, 5][rng.int(2)];
-  const stride = 1 + rng.int(2);
-  const padding = rng.next() < 0.7 ? Math.floor(k / 2) : 0;
-  const kind = rng.int(3);
+  const k = [3, 5][rng.nextInt(2)];
+  const stride = 1 + rng.nextInt(2);
+  const padding = rng.nextFloat() < 0.7 ? Math.floor(k / 2) : 0;
+  const kind = rng.nextInt(3);
   let cin: number;
   let cout: number;
   let groups: number;
   if (kind === 0) {
     groups = 1;
-    cin = 1 + rng.int(4);
-    cout = 1 + rng.int(5);
+    cin = 1 + rng.nextInt(4);
+    cout = 1 + rng.nextInt(5);
   } else if (kind === 1) {
     groups = 2;
-    cin = 2 * (1 + rng.int(2));
-    cout = 2 * (1 + rng.int(3));
+    cin = 2 * (1 + rng.nextInt(2));
+    cout = 2 * (1 + rng.nextInt(3));
   } else {
-    groups = 2 + rng.int(3);
+    groups = 2 + rng.nextInt(3);
     cin = groups;
-    cout = groups * (1 + rng.int(2));
+    cout = groups * (1 + rng.nextInt(2));
   }
   // Mostly cin ≠ cout; every fourth dense/grouped config has cin = cout so that `id` is exercised.
   if (kind !== 2 && t % 4 === 0) cout = cin;
@@ -44,9 +44,9 @@ export function randomConfig(rng: Rng, t: number): BlockConfig {
     geometry: { inChannels: cin, outChannels: cout, kernelSize: k, stride, padding, groups },
     preset: presets[t % presets.length],
     nesting: t % 3,
-    batch: 1 + rng.int(2),
-    height: k + rng.int(4),
-    width: k + rng.int(4),
+    batch: 1 + rng.nextInt(2),
+    height: k + rng.nextInt(4),
+    width: k + rng.nextInt(4),
   };
 }
 
@@ -74,7 +74,7 @@ export function buildBlock(cfg: BlockConfig, rng: Rng): RepBlock {
       const spots = ['kxk.conv', ...(inner.has('1x1_kxk') ? ['1x1_kxk.conv2'] : [])];
       for (const spot of spots) {
         const path = base ? `${base}.${spot}` : spot;
-        growAt(block, path, { branches: presets[rng.int(presets.length)], gate: 0.01 + rng.next() });
+        growAt(block, path, { branches: presets[rng.nextInt(presets.length)], gate: 0.01 + rng.nextFloat() });
         next.push(path);
       }
     }

@@ -51,9 +51,9 @@ function maxAbs(values: Iterable<Float32Array>): number {
   return m;
 }
 
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[rng.int(items.length)];
+const pick = <T>(rng: Rng, items: readonly T[]): T => items[rng.nextInt(items.length)];
 /** Integer in [lo, hi]. */
-const between = (rng: Rng, lo: number, hi: number): number => lo + rng.int(hi - lo + 1);
+const between = (rng: Rng, lo: number, hi: number): number => lo + rng.nextInt(hi - lo + 1);
 
 function randomGeometry(rng: Rng): BlockGeometryInput {
   const kernelSize = pick(rng, [3, 3, 5]);

@@ -13,22 +13,22 @@ const INPUT = [8, 8, 2];
 /** A random plan of 1–4 ops: grows of growable convs, cuts of existing blocks, and on purpose ops that the plan itself makes moot. */
 function randomPlan(model: Module, rng: Rng): MutationPlan {
   const ops: (GrowOp | CutOp)[] = [];
-  const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[rng.nextInt(xs.length)];
   const subset = <T>(xs: readonly T[]): T[] => {
-    const s = xs.filter(() => rng.next() < 0.5);
+    const s = xs.filter(() => rng.nextFloat() < 0.5);
     return s.length ? s : [pick(xs)];
   };
-  const n = 1 + rng.int(4);
+  const n = 1 + rng.nextInt(4);
   for (let i = 0; i < n; i++) {
     const blocks = listRepBlocks(model);
     const growable = listGrowableConvs(model);
-    if ((rng.next() < 0.5 || !blocks.length) && growable.length) {
+    if ((rng.nextFloat() < 0.5 || !blocks.length) && growable.length) {
       const g = pick(growable);
       const geometry = blockGeometryOf(g.conv);
       if (typeof geometry === 'string') continue;
       const others = validBranches(geometry).filter((k) => k !== 'kxk');
       ops.push({ type: 'grow', path: g.path, branches: ['kxk', ...subset(others)] });
-      if (rng.next() < 0.2) ops.push({ ...ops[ops.length - 1] }); // a repeated grow
+      if (rng.nextFloat() < 0.2) ops.push({ ...ops[ops.length - 1] }); // a repeated grow
     } else if (blocks.length) {
       const { path, block } = pick(blocks);
       const others = block.branchKinds.filter((k) => k !== 'kxk');
@@ -36,15 +36,15 @@ function randomPlan(model: Module, rng: Rng): MutationPlan {
       ops.push({ type: 'cut', path, branches: cut });
       // an op under a branch this cut removes (a block or conv nested in it), as in issue #13 case 6
       const nested = blocks.filter((b) => cut.some((c) => b.path.startsWith(`${path}.${c}.`)));
-      if (nested.length && rng.next() < 0.7) {
+      if (nested.length && rng.nextFloat() < 0.7) {
         const inner = pick(nested);
         ops.push({ type: 'cut', path: inner.path, branches: [pick(inner.block.branchKinds.filter((k) => k !== 'kxk'))] });
       }
       const nestedConv = growable.filter((g) => cut.some((c) => g.path.startsWith(`${path}.${c}.`)));
-      if (nestedConv.length && rng.next() < 0.5) ops.push({ type: 'grow', path: pick(nestedConv).path, branches: ['kxk', '1x1'] });
+      if (nestedConv.length && rng.nextFloat() < 0.5) ops.push({ type: 'grow', path: pick(nestedConv).path, branches: ['kxk', '1x1'] });
     }
   }
-  return { source: 'random', ops: rng.next() < 0.5 ? ops : ops.reverse() };
+  return { source: 'random', ops: rng.nextFloat() < 0.5 ? ops : ops.reverse() };
 }
 
 function evalOut(model: Module, x: tf.Tensor): tf.Tensor {
@@ -115,7 +115,7 @@ describe('mutation plans are validated and normalised (issue #13 case 6)', () =>
     let worst = 0;
     for (let seq = 0; seq < 200; seq++) {
       const rng = new Rng(1000 + seq);
-      const width = 2 + rng.int(3);
+      const width = 2 + rng.nextInt(3);
       const model = freshModel(seq, width);
       const x = tf.randomUniform([2, ...INPUT], 0, 1, 'float32', seq);
       for (let step = 0; step < 3; step++) {

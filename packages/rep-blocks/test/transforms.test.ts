@@ -54,10 +54,10 @@ const bnTensors = (b: ReturnType<typeof randomBn>) => ({
 
 /** groups: 1, 2 and depthwise (cin = groups). */
 function channels(rng: Rng, kind: number): { cin: number; cout: number; g: number } {
-  if (kind === 0) return { cin: 1 + rng.int(4), cout: 1 + rng.int(4), g: 1 };
-  if (kind === 1) return { cin: 2 * (1 + rng.int(2)), cout: 2 * (1 + rng.int(2)), g: 2 };
-  const g = 2 + rng.int(3);
-  return { cin: g, cout: g * (1 + rng.int(2)), g };
+  if (kind === 0) return { cin: 1 + rng.nextInt(4), cout: 1 + rng.nextInt(4), g: 1 };
+  if (kind === 1) return { cin: 2 * (1 + rng.nextInt(2)), cout: 2 * (1 + rng.nextInt(2)), g: 2 };
+  const g = 2 + rng.nextInt(3);
+  return { cin: g, cout: g * (1 + rng.nextInt(2)), g };
 }
 
 for (const backend of ['wasm', 'cpu'] as const) {
@@ -70,9 +70,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await expectNoLeak(() => {
         for (let t = 0; t < 12; t++) {
           const { cin, cout, g } = channels(rng, t % 3);
-          const k = [1, 3, 5][rng.int(3)];
-          const p = rng.int(3);
-          const s = 1 + rng.int(2);
+          const k = [1, 3, 5][rng.nextInt(3)];
+          const p = rng.nextInt(3);
+          const s = 1 + rng.nextInt(2);
           const x = randomArr(rng, [2, k + 3, k + 2, cin]);
           const w = randomArr(rng, [k, k, cin / g, cout]);
           const b = t % 2 ? rng.normalArray(cout) : null;
@@ -109,10 +109,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await expectNoLeak(() => {
         for (let t = 0; t < 12; t++) {
           const { cin, cout, g } = channels(rng, t % 3);
-          const cmid = g * (1 + rng.int(2));
-          const k = [3, 5][rng.int(2)];
-          const p = rng.int(k);
-          const s = 1 + rng.int(2);
+          const cmid = g * (1 + rng.nextInt(2));
+          const k = [3, 5][rng.nextInt(2)];
+          const p = rng.nextInt(k);
+          const s = 1 + rng.nextInt(2);
           const x = randomArr(rng, [2, k + 2, k + 3, cin]);
           const k1 = randomArr(rng, [1, 1, cin / g, cmid]);
           const b1 = rng.normalArray(cmid);
@@ -134,10 +134,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const rng = new Rng(seed + 30);
       for (let t = 0; t < 9; t++) {
         const g = [1, 2, 3][t % 3];
-        const c = g * (1 + rng.int(3));
-        const k = [2, 3, 5][rng.int(3)];
-        const p = rng.int(k);
-        const s = 1 + rng.int(2);
+        const c = g * (1 + rng.nextInt(3));
+        const k = [2, 3, 5][rng.nextInt(3)];
+        const p = rng.nextInt(k);
+        const s = 1 + rng.nextInt(2);
         const x = randomArr(rng, [2, k + 3, k + 1, c]);
         const ref = refPool2d(x, k, s, p, 'avg');
         tf.tidy(() => {
@@ -152,9 +152,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const rng = new Rng(seed + 40);
       for (let t = 0; t < 9; t++) {
         const { cin, cout, g } = channels(rng, t % 3);
-        const k = [3, 5][rng.int(2)];
-        const p = (k - 1) / 2 + rng.int(2);
-        const s = 1 + rng.int(2);
+        const k = [3, 5][rng.nextInt(2)];
+        const p = (k - 1) / 2 + rng.nextInt(2);
+        const s = 1 + rng.nextInt(2);
         const [kh, kw] = [[1, 1], [1, k], [k, 1]][t % 3];
         const x = randomArr(rng, [1, k + 2, k + 1, cin]);
         const w = randomArr(rng, [kh, kw, cin / g, cout]);

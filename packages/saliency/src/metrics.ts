@@ -16,7 +16,7 @@ export const snip: SaliencyMetric = (w, g) => tf.sum(tf.abs(tf.mul(g, w)));
 /** Gradient norm: `‖g‖₂`. */
 export const gradNorm: SaliencyMetric = (_w, g) => tf.norm(g) as tf.Scalar;
 /** Uniform random score from the collector's seeded source (a control baseline). */
-export const randomMetric: SaliencyMetric = (_w, _g, rng) => tf.scalar(rng.next());
+export const randomMetric: SaliencyMetric = (_w, _g, rng) => tf.scalar(rng.nextFloat());
 
 const metrics = createRegistry<SaliencyMetric>({
   id: '@dyrep/saliency:metric',

@@ -10,7 +10,7 @@ export function randomizeBatchNorms(model: Module, rng: Rng): number {
   for (const [, m] of model.namedModules()) {
     if (!(m instanceof BatchNorm2d)) continue;
     const c = m.numFeatures;
-    const gamma = Float32Array.from(rng.uniformArray(c, 0.5, 1.5), (v) => (rng.next() < 0.2 ? -v : v));
+    const gamma = Float32Array.from(rng.uniformArray(c, 0.5, 1.5), (v) => (rng.nextFloat() < 0.2 ? -v : v));
     tf.tidy(() => {
       m.weight.assign(tf.tensor1d(gamma));
       m.bias.assign(tf.tensor1d(rng.normalArray(c, 0.5)));

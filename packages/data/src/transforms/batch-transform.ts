@@ -1,4 +1,4 @@
-import type { RandomSource } from '../rng';
+import type { RandomSource } from '@dyrep/nn';
 
 /**
  * A batch on the host, before tensor creation: `images` NHWC float32 (values in [0, 1] until a

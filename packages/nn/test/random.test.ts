@@ -1,7 +1,23 @@
 import { expect } from 'chai';
-import { mixSeeds, Rng } from '../src/index';
+import { mixSeeds, Rng } from '@dyrep/nn';
 
 describe('Rng (xoshiro128**)', () => {
+  it('draws N(mean, std²) arrays (odd lengths too) and U(low, high) arrays', () => {
+    const r = new Rng(11);
+    const n = 40001;
+    const a = r.normalArray(n, 2, 3);
+    const mean = a.reduce((s, v) => s + v, 0) / n;
+    const sd = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
+    expect(mean).to.be.closeTo(3, 0.05);
+    expect(sd).to.be.closeTo(2, 0.05);
+    expect(Number.isFinite(a[n - 1]) && a[n - 1] !== 0).to.equal(true);
+    const u = r.uniformArray(10000, -0.5, 1.5);
+    expect(Math.min(...u)).to.be.at.least(-0.5);
+    expect(Math.max(...u)).to.be.below(1.5);
+    expect(u.reduce((s, v) => s + v, 0) / u.length).to.be.closeTo(0.5, 0.03);
+  });
+
+
   it('matches the reference xoshiro128** output from state [1, 2, 3, 4]', () => {
     const r = new Rng();
     r.setState([1, 2, 3, 4]);
