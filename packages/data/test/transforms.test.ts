@@ -9,8 +9,8 @@ import {
   randomHorizontalFlip,
   trainTransforms,
   type HostBatch,
-  type RandomSource,
 } from '../src/index';
+import type { RandomSource } from '@dyrep/nn';
 
 /** A random source that replays fixed draws and records the `n` of each nextInt call. */
 function stub(ints: number[], floats: number[] = []): RandomSource & { ranges: number[] } {

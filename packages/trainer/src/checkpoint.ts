@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StateDictError, type Module } from '@dyrep/nn';
+import { StateDictError, type Module, type RngState } from '@dyrep/nn';
 import { applyArchitecture, type ArchitectureDescription } from '@dyrep/rep-blocks';
 import { readFileSync } from 'node:fs';
 import { CheckpointError, decodeCheckpoint, decodeCheckpointMeta, readCheckpointFile } from './checkpoint-file';
@@ -31,7 +31,8 @@ export interface CheckpointMeta extends ArchitectureDescription {
   step: number;
   /** Free-form run description (model name, options, dataset) given to the trainer. */
   meta: Record<string, unknown>;
-  rng: { s: number; spare: number | null };
+  /** State of the process-wide generator (`globalRng()`): four uint32 words. */
+  rng: RngState;
   loader: unknown;
   events: StructureEvent[];
   plugins: Record<string, unknown>;

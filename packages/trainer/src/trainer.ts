@@ -387,6 +387,9 @@ export class Trainer<B> {
       const m = ckpt.meta;
       restoreModel(this.opts.model, ckpt, `checkpoint '${source}'`);
       this.optimizer.loadState(ckpt.optimizer);
+      if (!Array.isArray(m.rng) || m.rng.length !== 4) {
+        throw new CheckpointError(`cannot resume '${source}': it holds the random-generator state of an earlier dyrep-ts (before the one xoshiro128** Rng); export it, or start the run again`);
+      }
       globalRng().setState(m.rng);
       if (m.loader !== null && this.opts.train.setState) this.opts.train.setState(m.loader as never);
       for (const p of this.hooks.list()) {

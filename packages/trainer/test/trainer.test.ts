@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Plugin, Task } from '@dyrep/core';
 import { describeStructure, isRepBlock } from '@dyrep/rep-blocks';
-import { Trainer, classificationTask, loadModelCheckpoint, readCheckpointFile, CheckpointError, NonFiniteLossError, type ClassificationBatch } from '@dyrep/trainer';
+import { Trainer, classificationTask, loadModelCheckpoint, readCheckpointFile, writeCheckpointFile, CheckpointError, NonFiniteLossError, type ClassificationBatch } from '@dyrep/trainer';
 import { useBackend, maxAbsDiff } from '@dyrep/test-utils';
 import { hookRecorder, tinyConvNet } from '@dyrep/testing';
 import { tinySetup } from './helpers';
@@ -136,6 +136,18 @@ describe('Trainer', () => {
     other.dispose();
     wider.dispose();
     b.model.dispose();
+
+    const old = readCheckpointFile(file);
+    const oldRng = join(dir, 'old-rng.ckpt');
+    await writeCheckpointFile(oldRng, { ...(old.meta as object), rng: { s: 12345, spare: null } }, old.tensors);
+    tf.dispose([...old.tensors.values()]);
+    const d = tinySetup(1);
+    const fourth = new Trainer({ model: d.model, task: classificationTask(), train: d.trainLoader, epochs: 2, inputShape: d.inputShape });
+    const err3 = await fourth.resume(oldRng).catch((e) => e);
+    expect(err3).to.be.instanceOf(CheckpointError);
+    expect((err3 as Error).message).to.equal(`cannot resume '${oldRng}': it holds the random-generator state of an earlier dyrep-ts (before the one xoshiro128** Rng); export it, or start the run again`);
+    fourth.dispose();
+    d.model.dispose();
 
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
