@@ -162,7 +162,7 @@ describe('dyrep detect: backbone transfer, export and scoring the export', funct
     expect(resumed.history.map((h: { epoch: number }) => h.epoch)).to.deep.equal([0, 1, 2]);
     expect(resumed.history[1].val_mAP).to.equal(summary.history[1].val_mAP);
     const bad = await dyrep(['detect', 'train', '--config', configFile, '--backbone-structure', 'melted', '--out', join(dir, 'bad')]);
-    expect(bad.code).to.equal(1);
+    expect(bad.code).to.equal(2); // a usage error
     expect(bad.stderr.trim()).to.match(/^dyrep: option --backbone-structure = "melted" is not allowed/);
   });
 });

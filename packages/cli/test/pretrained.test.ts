@@ -156,16 +156,17 @@ describe('pretrained weights through the dyrep command', function () {
   it('train --pretrained answers bad weights (truncated, lying offsets, wrong dtype, wrong architecture, …) with one line naming the file or flag, and writes nothing', async function () {
     this.timeout(900000); // eight fresh processes
     const bad = badFiles(dir);
-    const cases: [string[], RegExp][] = [
-      [['--pretrained', r18], /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/],
-      [['--pretrained', join(dir, 'missing.safetensors')], /^dyrep: --pretrained '.*missing\.safetensors': no such file or directory$/],
-      [['--pretrained', r18, '--model', 'vgg16', '--stem', 'cifar'], /^dyrep: no PyTorch mapping for model 'vgg16'; models with one: mobilenet_v1, repvgg_a0, resnet18, resnet34, resnet50, vgg16_bn$/],
-      ...Object.entries(bad).map(([kind, file]): [string[], RegExp] => [['--pretrained', file, '--reset-head', '--adapt-stem'], BAD_FILE_MESSAGES[kind as keyof typeof bad]]),
+    // Exit code 2 for usage errors (a missing file, a model without a mapping), 1 when reading the weights fails.
+    const cases: [string[], RegExp, number][] = [
+      [['--pretrained', r18], /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/, 1],
+      [['--pretrained', join(dir, 'missing.safetensors')], /^dyrep: --pretrained '.*missing\.safetensors': no such file or directory$/, 2],
+      [['--pretrained', r18, '--model', 'vgg16', '--stem', 'cifar'], /^dyrep: no PyTorch mapping for model 'vgg16'; models with one: mobilenet_v1, repvgg_a0, resnet18, resnet34, resnet50, vgg16_bn$/, 2],
+      ...Object.entries(bad).map(([kind, file]): [string[], RegExp, number] => [['--pretrained', file, '--reset-head', '--adapt-stem'], BAD_FILE_MESSAGES[kind as keyof typeof bad], 1]),
     ];
-    for (const [flags, message] of cases) {
+    for (const [flags, message, code] of cases) {
       const out = join(dir, `bad-${flags.length}-${message.source.length}`);
       const r = await dyrep(['train', '--config', tiny, '--stem', 'imagenet', '--backend', 'wasm', '--train-limit', '64', '--test-limit', '32', '--out', out, ...flags]);
-      expect(r.code, flags.join(' ')).to.equal(1);
+      expect(r.code, flags.join(' ')).to.equal(code);
       const lines = r.stderr.trim().split('\n');
       expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);
       expect(lines[lines.length - 1]).to.match(message);
@@ -176,15 +177,16 @@ describe('pretrained weights through the dyrep command', function () {
   it('export --pretrained answers the same bad weights with one line naming the file, and writes nothing', async function () {
     this.timeout(600000); // five fresh processes
     const bad = badFiles(dir);
-    const cases: [string, string[], RegExp][] = [
-      ...(['truncated', 'lying', 'dtype', 'architecture'] as const).map((kind): [string, string[], RegExp] => [bad[kind], ['--format', 'onnx', '--num-classes', '5', '--in-channels', '3'], BAD_FILE_MESSAGES[kind]]),
-      // Without --num-classes/--in-channels they are read from the file's classifier and stem, which a VGG file does not have.
-      [bad.architecture, ['--format', 'safetensors'], /^dyrep: --pretrained '.*vgg16_bn\.safetensors': no 'fc\.weight' or 'conv1\.weight' in it, so it is not a torchvision\.models\.resnet18 checkpoint$/],
+    const cases: [string, string[], RegExp, number][] = [
+      ...(['truncated', 'lying', 'dtype', 'architecture'] as const).map((kind): [string, string[], RegExp, number] => [bad[kind], ['--format', 'onnx', '--num-classes', '5', '--in-channels', '3'], BAD_FILE_MESSAGES[kind], 1]),
+      // Without --num-classes/--in-channels they are read from the file's classifier and stem, which a VGG file does not have:
+      // the flag names the wrong kind of file, a usage error.
+      [bad.architecture, ['--format', 'safetensors'], /^dyrep: --pretrained '.*vgg16_bn\.safetensors': no 'fc\.weight' or 'conv1\.weight' in it, so it is not a torchvision\.models\.resnet18 checkpoint$/, 2],
     ];
-    for (const [file, flags, message] of cases) {
+    for (const [file, flags, message, code] of cases) {
       const out = join(dir, `bad-export-${cases.findIndex((c) => c[0] === file && c[1] === flags)}.${flags[1]}`);
       const r = await dyrep(['export', '--pretrained', file, '--model', 'resnet18', '--width', '0.0625', '--input-size', '64', ...flags, '--out', out, '--backend', 'wasm']);
-      expect(r.code, `${file} ${flags.join(' ')}`).to.equal(1);
+      expect(r.code, `${file} ${flags.join(' ')}`).to.equal(code);
       const lines = r.stderr.trim().split('\n');
       expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);
       expect(lines[lines.length - 1]).to.match(message);

@@ -122,7 +122,7 @@ describe('dyrep under faults (issue #13)', function () {
   it('4: --resume restores the saved configuration, refuses experiment changes, and continues the cosine over the new length', async () => {
     const out = join(dir, 'short');
     const refused = await dyrepHere(['train', '--out', out, '--resume', '--policy', 'dbb', '--seed', '3']);
-    expect(refused.code).to.equal(1);
+    expect(refused.code).to.equal(2); // a usage error
     expect(dyrepLine(refused)).to.deep.equal([
       `dyrep: --resume continues the experiment saved in '${join(out, 'checkpoint', 'last.ckpt')}': --policy "dbb" (the run has "dyrep"), --seed 3 (the run has 0) would change it; only --epochs, --backend, --export may differ (start a new run with another --out)`,
     ]);
@@ -186,7 +186,7 @@ describe('dyrep under faults (issue #13)', function () {
     const idle = await dyrepHere(['train', ...BASE, '--metric', 'synflo', '--policy', 'dbb', '--out', join(dir, 'idle')]);
     expect(dyrepLine(idle)).to.deep.equal(['dyrep: option --metric "synflo" (read only by dyrep) would do nothing with --policy dbb; remove it or choose a policy that uses it']);
     const bench = await dyrepHere(['bench', ...BASE, '--policies', 'none,magic', '--out', join(dir, 'bench')]);
-    expect(bench.code).to.equal(1);
+    expect(bench.code).to.equal(2); // a usage error
     expect(dyrepLine(bench)[0]).to.match(/^dyrep: unknown policy 'magic'/);
     expect(existsSync(join(dir, 'bench', 'none')), 'nothing trained').to.equal(false);
   });
