@@ -107,16 +107,41 @@ export function inflateInput(model: ImageModel, name: string, inputShape: number
   const paths = [...new Set(readers.map((c) => c.path))];
   const wide = createModel(name, { ...model.options, inChannels: channels });
   const state: Record<string, tf.Tensor> = { ...model.stateDict() };
-  const inflated = paths.map((p) => adaptInputKernel(state[`${p}.weight`], channels));
-  paths.forEach((p, i) => (state[`${p}.weight`] = inflated[i]));
+  const made: tf.Tensor[] = paths.map((p) => adaptInputKernel(state[`${p}.weight`], channels));
+  paths.forEach((p, i) => (state[`${p}.weight`] = made[i]));
   try {
     applyArchitecture(wide, describeArchitecture(model));
+    made.push(...widenInnerChannels(state, wide.stateDict(), paths));
     wide.loadStateDict(state);
   } catch (e) {
     wide.dispose();
     throw e;
   } finally {
-    tf.dispose(inflated);
+    tf.dispose(made);
   }
   return { model: wide, paths };
+}
+
+/**
+ * A `1x1_kxk` branch whose 1×1 conv reads the image is `cin`→`cin` (spec §2), so inflating the
+ * image from 1 to 3 channels also widens its inner channels from 1 to 3. The grown model's tensors
+ * of that branch are zero-padded to the wider shapes (running variances with 1): the new inner
+ * channels get no input weights and no output weights, so the branch computes what it computed.
+ * Replaces the entries of `state` in place and returns the new tensors (the caller disposes them).
+ */
+function widenInnerChannels(state: Record<string, tf.Tensor>, expected: Record<string, tf.Tensor>, readers: string[]): tf.Tensor[] {
+  const branches = readers.filter((p) => p.endsWith('.1x1_kxk.conv1')).map((p) => p.slice(0, -'conv1'.length));
+  const made: tf.Tensor[] = [];
+  for (const [key, tensor] of Object.entries(state)) {
+    const want = expected[key]?.shape;
+    if (!want || !branches.some((b) => key.startsWith(b)) || want.join() === tensor.shape.join()) continue;
+    if (want.length !== tensor.shape.length || want.some((d, i) => d < tensor.shape[i])) continue; // loadStateDict reports it
+    const padded = tf.tidy(() => {
+      const fill = key.endsWith('.running_var') ? 1 : 0;
+      return tf.pad(tf.sub(tensor, fill), tensor.shape.map((d, i) => [0, want[i] - d] as [number, number])).add(fill);
+    });
+    state[key] = padded;
+    made.push(padded);
+  }
+  return made;
 }
