@@ -1,23 +1,13 @@
 import { createRegistry, type Plugin, type RegisterOptions } from '@dyrep/core';
-import type { SaliencyCollector } from '@dyrep/saliency';
-import type { CutRuleOptions } from '@dyrep/rep-blocks';
-import { dyrepPolicy } from './dyrep-policy';
+import { dyrepPolicy, type DyrepPolicyOptions } from './dyrep-policy';
 import { nonePolicy, staticPolicy, type StaticVariant } from './static-policy';
 
-/** Everything a policy factory may use; each policy reads what it needs. */
-export interface PolicyOptions {
-  /** Required by policies that rank convs (`dyrep`). */
-  saliency?: SaliencyCollector;
-  adjustInterval?: number;
-  maxAdjustEpochs?: number;
-  topK?: number;
-  recalBnBatches?: number;
-  cut?: CutRuleOptions;
-  /** `dyrep`: how a cut keeps the function (`fold`, default, or the authors' `reset`). */
-  cutMode?: 'fold' | 'reset';
-  /** `dbb`: this project's function-preserving baseline (`preserving`, default) or the authors' (`authors`). */
-  dbbVariant?: StaticVariant;
-}
+/**
+ * Everything a policy factory may use; each policy reads what it needs: the `dyrep` policy's
+ * options (its `saliency` collector required by `dyrep`), and the `dbb` variant — this project's
+ * function-preserving baseline (`preserving`, default) or the authors' (`authors`).
+ */
+export type PolicyOptions = Partial<Omit<DyrepPolicyOptions, 'id'>> & { dbbVariant?: StaticVariant };
 
 /** Builds a policy plugin from options. */
 export type PolicyFactory = (options: PolicyOptions) => Plugin;

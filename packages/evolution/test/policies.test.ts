@@ -18,6 +18,19 @@ function recordingContext(model: Module, epochs = 100): { ctx: FakeTrainerContex
 const fixedRanking = (paths: string[]): SaliencyCollector =>
   ({ id: 'saliency', hooks: {}, ranking: () => paths.map((path, i) => ({ path, score: -i, count: 1 })), reset() {} }) as SaliencyCollector;
 
+
+/** A tiny net whose `features.0` is a DBB block with one collapsed branch (`1x1_kxk`, BN γ = 0.01, below the spec's cut threshold). */
+function netWithCollapsedBranch() {
+  const model = tinyConvNet(1, 4, 6);
+  const block = growAt(model, 'features.0', { branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'] });
+  tf.tidy(() => {
+    block.branch('1x1').lastBn.weight.assign(tf.fill([6], 0.5));
+    block.branch('1x1_kxk').lastBn.weight.assign(tf.fill([6], 0.01));
+    block.branch('1x1_avg').lastBn.weight.assign(tf.fill([6], 0.3));
+  });
+  return { model, block };
+}
+
 describe('evolution policies', () => {
   useBackend('wasm');
 
@@ -43,13 +56,7 @@ describe('evolution policies', () => {
   });
 
   it('dyrep cuts collapsed branches of existing blocks by the spec rule', () => {
-    const model = tinyConvNet(1, 4, 6);
-    const block = growAt(model, 'features.0', { branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'] });
-    tf.tidy(() => {
-      block.branch('1x1').lastBn.weight.assign(tf.fill([6], 0.5));
-      block.branch('1x1_kxk').lastBn.weight.assign(tf.fill([6], 0.01));
-      block.branch('1x1_avg').lastBn.weight.assign(tf.fill([6], 0.3));
-    });
+    const { model } = netWithCollapsedBranch();
     const { ctx, plans } = recordingContext(model);
     dyrepPolicy({ saliency: fixedRanking([]), adjustInterval: 1 }).hooks.onEpochEnd!(ctx, 0, {});
     expect(plans).to.have.length(1);
@@ -100,13 +107,7 @@ describe('evolution policies', () => {
   });
 
   it("dyrep's cutMode 'reset' asks for the authors' cut, and the trainer applies it exactly", async () => {
-    const model = tinyConvNet(1, 4, 6);
-    const block = growAt(model, 'features.0', { branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'] });
-    tf.tidy(() => {
-      block.branch('1x1').lastBn.weight.assign(tf.fill([6], 0.5));
-      block.branch('1x1_kxk').lastBn.weight.assign(tf.fill([6], 0.01));
-      block.branch('1x1_avg').lastBn.weight.assign(tf.fill([6], 0.3));
-    });
+    const { model, block } = netWithCollapsedBranch();
     const { ctx, plans } = recordingContext(model);
     dyrepPolicy({ saliency: fixedRanking([]), adjustInterval: 1, cutMode: 'reset' }).hooks.onEpochEnd!(ctx, 0, {});
     expect(plans[0].ops).to.deep.equal([{ type: 'cut', path: 'features.0', branches: ['1x1_kxk'], mode: 'reset' }]);
