@@ -85,6 +85,16 @@ export class GraphView {
     return this.consumersOf(id).length === 1 && this.resolve(id) !== this.output;
   }
 
+  /**
+   * What a lowering made of operand `id` of `node` (looked up in `lowered` after aliases); an
+   * {@link UnsupportedKernelError} when the operand is a constant or was not lowered.
+   */
+  loweredOperand<T>(lowered: ReadonlyMap<number, T>, id: number, node: GraphNode): T {
+    const value = lowered.get(this.resolve(id));
+    if (value === undefined) throw this.unsupported(node, this.constant(id) ? 'a constant operand where a tensor depending on the input is needed' : 'an input that was not lowered');
+    return value;
+  }
+
   /** An error for `node`. */
   unsupported(node: GraphNode, reason?: string): UnsupportedKernelError {
     return new UnsupportedKernelError(this.format, node.kernel, node.module, reason);

@@ -28,11 +28,7 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
   };
   const sym = new Map<number, Sym>();
   const skip = new Set<GraphNode>();
-  const get = (id: number, node: GraphNode): Sym => {
-    const s = sym.get(view.resolve(id));
-    if (!s) throw view.unsupported(node, view.constant(id) ? 'a constant operand where a tensor depending on the input is needed' : 'an input that was not lowered');
-    return s;
-  };
+  const get = (id: number, node: GraphNode): Sym => view.loweredOperand(sym, id, node);
 
   /** y = x·scale + shift per channel (last axis), as a 1×1 depthwise conv (rank 4) or a diagonal Dense (rank 2). */
   const affine = (x: Sym, rank: number, channels: number, scale: Float32Array | null, shift: Float32Array | null, module: string, node: GraphNode): Sym => {

@@ -87,11 +87,7 @@ export function lowerToOnnxGraph(view: GraphView, inputSize: [number, number, nu
   const g = new OnnxGraphBuilder();
   const names = new Map<number, string>();
   const skip = new Set<GraphNode>();
-  const get = (id: number, node: GraphNode): string => {
-    const n = names.get(view.resolve(id));
-    if (!n) throw view.unsupported(node, view.constant(id) ? 'a constant operand where a tensor depending on the input is needed' : 'an input that was not lowered');
-    return n;
-  };
+  const get = (id: number, node: GraphNode): string => view.loweredOperand(names, id, node);
   const set = (id: number, n: string) => names.set(view.resolve(id), n);
   /** A per-channel constant laid out to broadcast against a rank-`rank` tensor. */
   const channelConst = (v: Float32Array, rank: number) => g.floats('const', v, rank === 4 ? [1, v.length, 1, 1] : [v.length]);
