@@ -11,11 +11,11 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '@dyrep/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { readConfigFile, resolveTrainConfig, runBench } from '@dyrep/cli';
-import type { MutationPlan, TrainerContext } from '@dyrep/core';
 import { createPolicy } from '@dyrep/evolution';
 import { createModel } from '@dyrep/models';
 import { manualSeed } from '@dyrep/nn';
 import { applyMutationPlan } from '@dyrep/rep-blocks';
+import { fakeTrainerContext } from '@dyrep/testing';
 
 /** Converts a fresh model with each static DBB variant: what changes, before any training. */
 async function staticDbbRows(model: string, width: number): Promise<string[]> {
@@ -25,8 +25,9 @@ async function staticDbbRows(model: string, width: number): Promise<string[]> {
     const net = createModel(model, { width, numClasses: 10, inChannels: 1, stem: 'imagenet', inputSize: 64 }).eval();
     const x = tf.randomUniform([8, 64, 64, 1], 0, 1, 'float32', 1);
     const y0 = net.forward(x);
-    const plans: MutationPlan[] = [];
-    createPolicy('dbb', { dbbVariant }).hooks.onTrainBegin!({ model: net, proposeMutation: (p: MutationPlan) => plans.push(p) } as unknown as TrainerContext);
+    const ctx = fakeTrainerContext({ model: net });
+    createPolicy('dbb', { dbbVariant }).hooks.onTrainBegin!(ctx);
+    const plans = ctx.proposed;
     const result = await applyMutationPlan(net, plans[0], { inputShape: [64, 64, 1] });
     net.eval();
     const y1 = net.forward(x);

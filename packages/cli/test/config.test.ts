@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalOptionName, readConfigFile, resolveTrainConfig, ConfigError } from '@dyrep/cli';
-import type { GrowOp, MutationPlan, TrainerContext } from '@dyrep/core';
+import type { GrowOp } from '@dyrep/core';
 import { createModel } from '@dyrep/models';
-import type { Module } from '@dyrep/nn';
 import { useBackend } from '@dyrep/test-utils';
+import { fakeTrainerContext } from '@dyrep/testing';
 import { buildPlugins } from '../src/run/build-plugins';
 
 describe('configuration', () => {
@@ -71,10 +71,10 @@ describe("the authors' method variants as options", () => {
     const model = createModel('resnet18', { width: 0.0625, stem: 'imagenet', inChannels: 1, numClasses: 10, inputSize: 32 });
     try {
       const opsOf = (dbbVariant: string) => {
-        const plans: MutationPlan[] = [];
+        const ctx = fakeTrainerContext({ model });
         const [policy] = buildPlugins(resolveTrainConfig({ policy: 'dbb', dbbVariant }));
-        policy.hooks.onTrainBegin!(fakeContext(model, plans));
-        return plans.flatMap((p) => p.ops) as GrowOp[];
+        policy.hooks.onTrainBegin!(ctx);
+        return ctx.proposed.flatMap((p) => p.ops) as GrowOp[];
       };
       const ours = opsOf('preserving');
       const theirs = opsOf('authors');
@@ -88,7 +88,3 @@ describe("the authors' method variants as options", () => {
     }
   });
 });
-
-function fakeContext(model: Module, plans: MutationPlan[]): TrainerContext {
-  return { model, proposeMutation: (p: MutationPlan) => plans.push(p) } as unknown as TrainerContext;
-}
