@@ -16,6 +16,8 @@ const node = [process.execPath, '--import', 'tsx', '--conditions=@dyrep/source',
 const BASE = ['--model', 'resnet18', '--width', '0.0625', '--train-limit', '128', '--test-limit', '64', '--batch-size', '64', '--lr', '0.05', '--export', '', '--backend', 'wasm'];
 /** The same with the default policy (dyrep) kept cheap: one grown block, one BN recalibration batch. */
 const SMALL = [...BASE, '--top-k', '1', '--recal-bn-batches', '1'];
+/** The run flags of `dyrep bench` (its runs export nothing: it has no --export). */
+const BENCH = BASE.filter((_, i) => BASE[i] !== '--export' && BASE[i - 1] !== '--export');
 
 type Result = { code: number | null; signal?: string | null; stdout: string; stderr: string };
 
@@ -178,17 +180,36 @@ describe('dyrep under faults (issue #13)', function () {
       expect(r.code).to.equal(1);
       expect(dyrepLine(r)[0]).to.match(/is not a previous export of ours \(it (has no \.dyrep-export marker file|is not a file)\), so it is left alone/);
     }
+    const safetensors = await dyrepHere(['export', '--checkpoint', join(dir, 'short'), '--format', 'safetensors', '--out', photos, '--force', '--backend', 'wasm']);
+    expect(safetensors.code).to.equal(1);
+    expect(dyrepLine(safetensors)).to.deep.equal([`dyrep: '${photos}' is not a previous export of ours (it is not a file), so it is left alone; remove it yourself or choose another path`]);
     expect(readFileSync(join(photos, 'album', 'a.jpg'), 'utf8')).to.equal('x');
+    const notes = join(dir, 'notes.safetensors');
+    writeFileSync(notes, 'my notes');
+    const overNotes = await dyrepHere(['export', '--checkpoint', join(dir, 'short'), '--format', 'safetensors', '--out', notes, '--force', '--backend', 'wasm']);
+    expect(overNotes.code).to.equal(1);
+    expect(dyrepLine(overNotes)[0]).to.contain('is not a previous export of ours (it is not a safetensors file)');
+    expect(readFileSync(notes, 'utf8')).to.equal('my notes');
+    const ours = join(dir, 'model.safetensors');
+    for (const force of [[], ['--force']]) {
+      const r = await dyrepHere(['export', '--checkpoint', join(dir, 'short'), '--format', 'safetensors', '--out', ours, ...force, '--backend', 'wasm']);
+      expect(r.code, r.stderr).to.equal(0);
+    }
   });
 
   // case 9: --metric with a policy that has no metric was accepted; Ctrl-C left no resume hint; bench left its child running
   it('9: idle policy options and unknown bench policies are refused before any training', async () => {
     const idle = await dyrepHere(['train', ...BASE, '--metric', 'synflo', '--policy', 'dbb', '--out', join(dir, 'idle')]);
     expect(dyrepLine(idle)).to.deep.equal(['dyrep: option --metric "synflo" (read only by dyrep) would do nothing with --policy dbb; remove it or choose a policy that uses it']);
-    const bench = await dyrepHere(['bench', ...BASE, '--policies', 'none,magic', '--out', join(dir, 'bench')]);
+    const bench = await dyrepHere(['bench', ...BENCH, '--policies', 'none,magic', '--out', join(dir, 'bench')]);
     expect(bench.code).to.equal(2); // a usage error
     expect(dyrepLine(bench)[0]).to.match(/^dyrep: unknown policy 'magic'/);
     expect(existsSync(join(dir, 'bench', 'none')), 'nothing trained').to.equal(false);
+    for (const flag of ['--resume', '--policy=dbb', '--export=onnx']) {
+      const idleBench = await dyrepHere(['bench', ...BENCH, '--policies', 'none', flag, '--out', join(dir, 'bench')]);
+      expect(idleBench.code, flag).to.equal(2);
+      expect(idleBench.stderr, flag).to.contain(`error: unknown option '${flag}'`);
+    }
   });
 
   it('9: SIGINT on a terminal finishes the step, writes the checkpoint, shows the cursor again, prints the resume command, exits 130; the run resumes', async () => {
@@ -233,7 +254,7 @@ describe('dyrep under faults (issue #13)', function () {
 
   it('9: bench forwards SIGTERM to its child, which stops too', async () => {
     const out = join(dir, 'bench-signal');
-    const run = startUntil(['bench', ...BASE, '--train-limit', '1024', '--epochs', '3', '--policies', 'none', '--out', out], /data: /);
+    const run = startUntil(['bench', ...BENCH, '--train-limit', '1024', '--epochs', '3', '--policies', 'none', '--out', out], /data: /);
     await run.ready;
     run.child.kill('SIGTERM');
     const r = await run.exited;

@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { prepareOutputDirectory, writeFileAtomic } from '@dyrep/core/node';
+import { prepareOutputDirectory } from '@dyrep/core/node';
 import { initBackend } from '@dyrep/backend';
 import { deployWithReport, exportOnnx, exportTfjs } from '@dyrep/exporter';
 import { countFlops, countParams } from '@dyrep/nn';
 import { ConfigError } from '../config/load-config';
 import { loadCheckpointModel } from '../run/checkpoint-model';
 import { openPretrained, torchSafetensorsOf } from '../run/pretrained';
+import { writeSafetensorsExport } from '../run/safetensors-export';
 
 /** `dyrep export`. */
 export function exportCommand(): Command {
@@ -47,7 +48,7 @@ export function exportCommand(): Command {
           if (format === 'tfjs') await exportTfjs(deployed, out, options);
           else if (format === 'onnx') await exportOnnx(deployed, out, options);
           // torchvision layout keeps the BNs: the fused network before BN folding (blocks fused by the writer).
-          else await writeFileAtomic(out, torchSafetensorsOf(loaded.model, loaded.architecture, loaded));
+          else await writeSafetensorsExport(out, torchSafetensorsOf(loaded.model, loaded.architecture, loaded), Boolean(opts.force));
           const report = {
             format,
             out,
