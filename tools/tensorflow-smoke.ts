@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   manualSeed(11);
   const model = createModel('resnet18', { width: 0.125, numClasses: 10, inChannels: 1, stem: 'cifar' });
   const saliency = saliencyCollector({ metric: 'synflow' });
-  const policy = createPolicy('dyrep', { saliency, adjustInterval: 1, topK: 2, recalBnBatches: 2, cut: { minStd: 0.001, maxWeight: 0.5 } });
+  // Grown branches start at γ = 0.01 of kxk's and drift apart by ~1e-4 per epoch in a run this short,
+  // so the cut's spread threshold is 1e-4 (the spec's 0.02 needs the authors' 15-epoch intervals).
+  const policy = createPolicy('dyrep', { saliency, adjustInterval: 1, topK: 2, recalBnBatches: 2, cut: { minStd: 1e-4, maxWeight: 0.5 } });
   const probePlugin = exactnessProbe(probe, 'smoke-exactness');
   const trainer = new Trainer({
     model,
