@@ -1,4 +1,4 @@
-import pkg from '../package.json';
+// Written by tools/stamp-versions.mjs from package.json; do not edit.
 
-/** Version of `@dyrep/exporter`, written into every export's metadata. */
-export const EXPORTER_VERSION: string = pkg.version;
+/** Version of `@dyrep/exporter`. */
+export const EXPORTER_VERSION: string = '0.0.0';
