@@ -1,5 +1,6 @@
 // Public API of @dyrep/cli (the `dyrep` command is its bin).
 export { createProgram, main } from './program';
+export { CLI_VERSION } from './version';
 export { trainConfigSchema, TRAIN_OPTION_NAMES } from './config/schema';
 export type { TrainConfig } from './config/schema';
 export { ConfigError, readConfigFile, resolveConfig, resolveTrainConfig, canonicalOptionName, TRAIN_CONFIG } from './config/load-config';

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { version } from '../package.json';
 import { trainCommand } from './commands/train';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
@@ -9,6 +8,7 @@ import { restoreTerminal } from './run/stop-on-signals';
 import { ConfigError } from './config/load-config';
 import { loadPlugins, pluginSpecifier } from './run/load-plugins';
 import { globalOptions } from './global-options';
+import { CLI_VERSION } from './version';
 
 /** A multi-line message (lists of tried paths, state-dict problems) joined into one line. */
 function oneLine(message: string): string {
@@ -38,7 +38,7 @@ function forEachCommand(cmd: Command, fn: (c: Command) => void): void {
 export function createProgram(): Command {
   const program = new Command('dyrep')
     .description('Dynamic structural re-parameterization (DyRep) for TensorFlow.js')
-    .version(version, '-V, --version', 'print the version of @dyrep/cli')
+    .version(CLI_VERSION, '-V, --version', 'print the version of @dyrep/cli')
     .option('--verbose', 'print stack traces of errors')
     .addOption(
       new Option('--plugin <module>', 'load a module that registers a metric, policy, model or dataset (file path or package; repeatable)')

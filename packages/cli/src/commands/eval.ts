@@ -9,7 +9,7 @@ import { openExportedModel } from '../run/exported-model';
 import { prepareData, testLoader } from '../run/prepare-data';
 
 /** Accuracy of an exported model on a dataset's test split, computed by the model's own runtime. */
-export async function evaluateExported(file: string, data: { dataset: string; dataDir?: string; testLimit?: number; batchSize: number }) {
+async function evaluateExported(file: string, data: { dataset: string; dataDir?: string; testLimit?: number; batchSize: number }) {
   const prepared = await prepareData({ ...data, trainLimit: 1 });
   const model = await openExportedModel(file);
   let top1 = 0;

@@ -11,7 +11,7 @@ import { trainSummaryRows } from '../report/train-summary';
 import { globalOptions } from '../global-options';
 
 /** The end-of-run table of `dyrep train`. */
-export function formatTrainSummary(s: TrainSummary): string {
+function formatTrainSummary(s: TrainSummary): string {
   return textTable([`${s.model} · ${s.policy} · ${s.dataset}`, ''], trainSummaryRows(s));
 }
 

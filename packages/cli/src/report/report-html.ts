@@ -3,7 +3,7 @@ import { epochAxis, escapeXml, lineChart, type LineChartOptions } from './svg-ch
 import { structureTimeline } from './structure-timeline';
 
 /** One training run shown in a report: its per-epoch records and structure changes. */
-export interface ReportRun {
+interface ReportRun {
   name: string;
   history: readonly EpochRecord[];
   events: readonly StructureEvent[];

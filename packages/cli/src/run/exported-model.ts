@@ -17,10 +17,23 @@ export interface ExportedModel {
   dispose(): void;
 }
 
+/** ONNX Runtime Web, an optional peer of `@dyrep/cli`: a missing install is one line saying how to add it. */
+async function loadOnnxRuntime(): Promise<typeof import('onnxruntime-web')> {
+  try {
+    return await import('onnxruntime-web');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new Error("evaluating an .onnx model needs ONNX Runtime Web, an optional peer of @dyrep/cli: run `npm install onnxruntime-web@^1.30.0`");
+    }
+    throw e;
+  }
+}
+
 /** Opens `model.json` (TensorFlow.js LayersModel) or a `.onnx` file. */
 export async function openExportedModel(file: string): Promise<ExportedModel> {
   if (extname(file).toLowerCase() === '.onnx') {
-    const ort = await import('onnxruntime-web');
+    const ort = await loadOnnxRuntime();
     ort.env.wasm.numThreads = 1;
     const bytes = readFileSync(file);
     const session = await ort.InferenceSession.create(bytes);
