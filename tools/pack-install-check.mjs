@@ -22,7 +22,6 @@ try {
   }
   const tarballs = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work, ...packages.flatMap((p) => ['-w', p.name])], root)).map((t) => t.filename);
   console.log(`packed ${tarballs.length} packages: ${tarballs.join(', ')}`);
-  const app = join(work, 'app');
   const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const tf = rootPkg.devDependencies['@tensorflow/tfjs'];
   writeFileSync(

@@ -67,7 +67,7 @@ export function createSyntheticDataset(options: SyntheticOptions = {}): Dataset 
     const base = i * per;
     for (let k = 0; k < per; k++) {
       const v = p[k] + shift + noise * sampler.nextGaussian();
-      images[base + k] = v < 0 ? 0 : v > 1 ? 1 : v;
+      images[base + k] = Math.min(1, Math.max(0, v));
     }
   }
   const classNames = Array.from({ length: numClasses }, (_, k) => `class_${k}`);

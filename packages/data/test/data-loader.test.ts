@@ -110,7 +110,10 @@ describe('DataLoader', () => {
 
   it('prepares the next batch while the consumer waits', async () => {
     let prepared = 0;
-    const counter: BatchTransform = { name: 'count', apply: (batch) => ((prepared++), batch) };
+    const counter: BatchTransform = { name: 'count', apply: (batch) => {
+      prepared++;
+      return batch;
+    } };
     for (const prefetch of [true, false]) {
       prepared = 0;
       const it = new DataLoader(indexed(12), { batchSize: 4, transforms: [counter], prefetch }).epoch();

@@ -59,7 +59,7 @@ export async function expectDataError(p: Promise<unknown> | (() => unknown), cod
 }
 
 /** A Uint8Array view of a Buffer (the pinned @types/node Buffer type does not match TS 5.9's Uint8Array). */
-export function u8(b: Buffer): Uint8Array {
+function u8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 

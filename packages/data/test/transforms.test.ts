@@ -110,7 +110,10 @@ describe('transforms', () => {
     const b = batchOf(3, [32, 32, 3], (i) => (i % 255) / 255);
     b.labels.set([4, 5, 6]);
     let s = 0x12345;
-    const rng: RandomSource = { nextFloat: () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296), nextInt: (n) => Math.floor(rng.nextFloat() * n) };
+    const rng: RandomSource = { nextFloat: () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      return s / 4294967296;
+    }, nextInt: (n) => Math.floor(rng.nextFloat() * n) };
     const out = applyTransforms(b, trainTransforms('cifar100'), rng);
     expect(out.imageShape).to.deep.equal([32, 32, 3]);
     expect(out.images.length).to.equal(3 * 32 * 32 * 3);

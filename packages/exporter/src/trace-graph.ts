@@ -79,7 +79,7 @@ export function traceGraph(model: Module, inputShape: number[]): KernelGraph {
   const stack: string[] = [];
   let depth = 0;
 
-  const valueOf = (t: tf.Tensor): GraphValue => {
+  const valueFor = (t: tf.Tensor): GraphValue => {
     let v = values.get(t.id);
     if (!v) {
       v = { id: t.id, shape: [...t.shape], dtype: t.dtype, kind: 'constant', data: snapshot(t) };
@@ -103,7 +103,7 @@ export function traceGraph(model: Module, inputShape: number[]): KernelGraph {
     let dependent = false;
     for (const [name, t] of Object.entries(inputs)) {
       if (!(t instanceof tf.Tensor)) continue;
-      const v = valueOf(t);
+      const v = valueFor(t);
       ins[name] = v.id;
       if (v.kind !== 'constant') dependent = true;
     }
@@ -126,7 +126,7 @@ export function traceGraph(model: Module, inputShape: number[]): KernelGraph {
     },
     after: (path: string, module: Module, x: tf.Tensor, y: tf.Tensor) => {
       stack.pop();
-      moduleCalls.push({ path, module, input: valueOf(x).id, output: valueOf(y).id });
+      moduleCalls.push({ path, module, input: valueFor(x).id, output: valueFor(y).id });
     },
   };
   withMode(model, 'eval', () =>
@@ -138,7 +138,7 @@ export function traceGraph(model: Module, inputShape: number[]): KernelGraph {
           values.set(x.id, { id: x.id, shape: [...x.shape], dtype: x.dtype, kind: 'input' });
           input = x.id;
           const y = model.forward(x);
-          output = valueOf(y).id;
+          output = valueFor(y).id;
         });
       } finally {
         if (ownRunKernel) Object.defineProperty(engine, 'runKernel', ownRunKernel);

@@ -118,7 +118,7 @@ describe('export', function () {
       expect(err).to.be.instanceOf(UnsupportedKernelError);
       expect((err as Error).message).to.match(/unsupported kernel 'Sin' in module 'head'/);
     }
-    expect(Object.prototype.hasOwnProperty.call(tf.engine(), 'runKernel'), 'engine restored').to.equal(false);
+    expect(Object.hasOwn(tf.engine(), 'runKernel'), 'engine restored').to.equal(false);
     expect(m.getModule('head').forward, 'forward untouched').to.equal(headForward);
     expect(m.training, 'training mode restored').to.equal(true);
     expect(tf.memory().numTensors).to.equal(n0);
@@ -136,7 +136,7 @@ describe('export', function () {
     const m = new Sequential(new Broken());
     const n0 = tf.memory().numTensors;
     expect(() => traceGraph(m, [1, 2, 2, 1])).to.throw('boom');
-    expect(Object.prototype.hasOwnProperty.call(tf.engine(), 'runKernel')).to.equal(false);
+    expect(Object.hasOwn(tf.engine(), 'runKernel')).to.equal(false);
     expect(tf.memory().numTensors).to.equal(n0);
   });
 

@@ -18,7 +18,7 @@ export function listPresets(): PresetName[] {
 
 /** The branches of preset `name` that are valid for `geometry`, in canonical order; unknown names throw. */
 export function presetBranches(name: string, geometry: BlockGeometryInput): BranchKind[] {
-  if (!Object.prototype.hasOwnProperty.call(PRESETS, name)) {
+  if (!Object.hasOwn(PRESETS, name)) {
     throw new Error(`unknown rep-block preset '${name}' (known: ${listPresets().join(', ')})`);
   }
   const valid = new Set(validBranches(normalizeGeometry(geometry)));

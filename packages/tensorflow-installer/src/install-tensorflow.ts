@@ -18,12 +18,12 @@ import { openWheel } from './wheel-archive';
 import { checkWheelTags, parseWheelFilename } from './wheel-tags';
 import type { Flavour } from './wheel-tags';
 
-export const TFJS_NODE_PACKAGES: Record<Flavour, string> = { cpu: '@tensorflow/tfjs-node', gpu: '@tensorflow/tfjs-node-gpu' };
+const TFJS_NODE_PACKAGES: Record<Flavour, string> = { cpu: '@tensorflow/tfjs-node', gpu: '@tensorflow/tfjs-node-gpu' };
 
 /** Written to `<package>/deps/` after a successful build; what makes a re-run only re-verify. */
-export const STAMP_FILE = 'dyrep-install.json';
+const STAMP_FILE = 'dyrep-install.json';
 /** node-gyp's full output, kept for a failed build. */
-export const BUILD_LOG = 'dyrep-build.log';
+const BUILD_LOG = 'dyrep-build.log';
 
 export interface InstallTensorflowOptions {
   /** A TensorFlow wheel file (`tensorflow_cpu-*.whl`, or `tensorflow-*.whl` with `gpu`). */

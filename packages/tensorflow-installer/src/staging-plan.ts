@@ -14,13 +14,13 @@ export const WHEEL_LIBRARIES = {
 } as const;
 
 /** A file to extract: wheel entry → path relative to `deps/`. */
-export interface StagedFile {
+interface StagedFile {
   entry: string;
   dest: string;
 }
 
 /** A symbolic link to create, relative to `deps/`; `target` is relative to the link's directory. */
-export interface StagedLink {
+interface StagedLink {
   path: string;
   target: string;
 }

@@ -36,7 +36,7 @@ export function parseNmUndefined(nmOutput: string): Set<string> {
 }
 
 /** Removes C/C++ comments and string literals' contents so that only code is scanned. */
-export function stripComments(source: string): string {
+function stripComments(source: string): string {
   return source
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/\/\/[^\n]*/g, ' ')

@@ -55,7 +55,7 @@ export function run(command: string, args: readonly string[], options: RunOption
 }
 
 /** Node's own headers: `<dir>/include/node/node_api.h` and `common.gypi` (what `node-gyp --nodedir` reads). */
-export function isNodeDir(dir: string): boolean {
+function isNodeDir(dir: string): boolean {
   return existsSync(join(dir, 'include', 'node', 'node_api.h')) && existsSync(join(dir, 'include', 'node', 'common.gypi'));
 }
 

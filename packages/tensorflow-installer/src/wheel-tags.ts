@@ -26,9 +26,9 @@ export interface HostInfo {
 export type Flavour = 'cpu' | 'gpu';
 
 /** Wheels that carry a CPU-only libtensorflow (tfjs-node). */
-export const CPU_WHEELS: readonly string[] = ['tensorflow_cpu', 'tf_nightly_cpu'];
+const CPU_WHEELS: readonly string[] = ['tensorflow_cpu', 'tf_nightly_cpu'];
 /** Wheels that carry a CUDA-enabled libtensorflow (tfjs-node-gpu); they also run on a CPU. */
-export const GPU_WHEELS: readonly string[] = ['tensorflow', 'tensorflow_gpu', 'tf_nightly', 'tf_nightly_gpu'];
+const GPU_WHEELS: readonly string[] = ['tensorflow', 'tensorflow_gpu', 'tf_nightly', 'tf_nightly_gpu'];
 
 /** Normalises a distribution name the way pip compares them (PEP 503, with `_` as separator). */
 export function normaliseDistribution(name: string): string {

@@ -3,13 +3,13 @@ import { Conv2d, type Module } from '@dyrep/nn';
 import type { FusedKernel } from '../transforms/fused-kernel';
 
 /** A module that can report its eval-mode function as one conv (a rep-block). */
-export interface FusableConv extends Module {
+interface FusableConv extends Module {
   fuse(): FusedKernel;
   absorb(delta: FusedKernel): void;
 }
 
 /** True for modules with `fuse()` and `absorb()` (rep-blocks), checked structurally to avoid an import cycle. */
-export function isFusable(m: Module): m is FusableConv {
+function isFusable(m: Module): m is FusableConv {
   const f = m as unknown as Partial<FusableConv>;
   return typeof f.fuse === 'function' && typeof f.absorb === 'function';
 }
@@ -39,6 +39,9 @@ export function absorbInto(m: Module, delta: FusedKernel): void {
     });
     return;
   }
-  if (isFusable(m)) return m.absorb(delta);
+  if (isFusable(m)) {
+    m.absorb(delta);
+    return;
+  }
   throw new Error(`expected a Conv2d or a rep-block, got ${m.constructor.name}`);
 }

@@ -1,7 +1,7 @@
 // The fixed parameters of COCO bbox evaluation, bit-identical to pycocotools' Params.setDetParams.
 
 /** Evenly spaced values computed like numpy.linspace(start, stop, num) (same floating-point result). */
-export function linspace(start: number, stop: number, num: number): number[] {
+function linspace(start: number, stop: number, num: number): number[] {
   const step = (stop - start) / (num - 1);
   return Array.from({ length: num }, (_, i) => (i === num - 1 ? stop : i * step + start));
 }

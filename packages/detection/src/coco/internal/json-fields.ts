@@ -65,7 +65,7 @@ export function readFlag(obj: Record<string, unknown>, key: string, where: strin
 }
 
 /** A short printable form of a JSON value for error messages. */
-export function show(v: unknown): string {
+function show(v: unknown): string {
   let s: string;
   try {
     s = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
