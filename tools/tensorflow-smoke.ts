@@ -20,7 +20,8 @@ import { listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
 import { createPolicy } from '@dyrep/evolution';
 import { Trainer, classificationTask } from '@dyrep/trainer';
-import { deployWithReport, exportOnnx } from '@dyrep/exporter';
+import { deployWithReport } from '@dyrep/exporter';
+import { exportOnnx } from '@dyrep/exporter/node';
 
 const EPOCHS = Number(process.env.SMOKE_EPOCHS ?? 4);
 const TRAIN = Number(process.env.SMOKE_TRAIN ?? 512);

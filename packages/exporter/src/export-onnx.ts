@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto';
 import type { Module } from '@dyrep/nn';
 import { resolveExport, type ExportMetadata, type ExportOptions } from './export-options';
-import { ONNX_PRODUCER, writeOnnxExport } from './internal/replace-export';
+import { ONNX_PRODUCER } from './internal/producer';
 import { GraphView } from './internal/graph-view';
 import { ONNX_OPSET, lowerToOnnxGraph } from './internal/lower-onnx';
 import { traceGraph } from './trace-graph';
@@ -9,19 +9,8 @@ import { EXPORTER_VERSION } from './version';
 
 const { onnx } = onnxProto;
 
-/** What {@link exportOnnx} wrote. */
-export interface OnnxExportResult {
-  /** Absolute path of the `.onnx` file. */
-  file: string;
-  metadata: ExportMetadata;
-  /** Nodes of the ONNX graph. */
-  nodes: number;
-  /** Size of the file in bytes. */
-  bytes: number;
-}
-
 /**
- * Serialises `model` (typically a {@link deploy}ed one) to ONNX bytes (opset 13): input `input`
+ * Serialises `model` (typically a {@link deploy}ed one) to ONNX bytes in memory (opset 13, browser-safe): input `input`
  * NCHW float32 `[N, C, H, W]` in [0, 1] with the normalisation in-graph, output `output`; the
  * metadata is in `metadata_props` (`dyrep.*` keys, JSON values).
  */
@@ -39,16 +28,6 @@ export function toOnnxBytes(model: Module, options: ExportOptions = {}): { bytes
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key: `dyrep.${key}`, value: typeof value === 'string' ? value : JSON.stringify(value) })),
   });
   return { bytes: onnx.ModelProto.encode(proto).finish(), metadata, nodes: graph.node?.length ?? 0 };
-}
-
-/**
- * Exports `model` to an ONNX file (see {@link toOnnxBytes}), written atomically; an existing file is
- * refused unless `overwrite`, and even then only an ONNX file this exporter made is replaced.
- */
-export async function exportOnnx(model: Module, file: string, options: ExportOptions = {}): Promise<OnnxExportResult> {
-  const { bytes, metadata, nodes } = toOnnxBytes(model, options);
-  const path = await writeOnnxExport(file, options.overwrite ?? false, bytes);
-  return { file: path, metadata, nodes, bytes: bytes.byteLength };
 }
 
 /** The `dyrep.*` metadata of ONNX bytes written by {@link toOnnxBytes}, or null when there is none. */

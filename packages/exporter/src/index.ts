@@ -1,4 +1,4 @@
-// Public API of @dyrep/exporter.
+// Public API of @dyrep/exporter (browser-safe; files through `@dyrep/exporter/node`).
 export { deploy, deployWithReport } from './deploy';
 export type { DeployOptions, DeployResult } from './deploy';
 export { foldBatchNorms, findConvBnPairs } from './fold-batch-norms';
@@ -7,12 +7,9 @@ export { verifyEquivalence, compareOutputs } from './verify-equivalence';
 export type { EquivalenceReport, Predictor } from './verify-equivalence';
 export { traceGraph, consumersOf } from './trace-graph';
 export type { KernelGraph, GraphNode, GraphValue, ModuleCall, ConstantData } from './trace-graph';
-export { exportTfjs } from './export-tfjs';
-export type { TfjsExportResult } from './export-tfjs';
-export { exportOnnx, readOnnxMetadata, toOnnxBytes } from './export-onnx';
-export type { OnnxExportResult } from './export-onnx';
-export { fileSystemHandler } from './file-system-handler';
-export type { FileSystemHandlerOptions } from './file-system-handler';
+export { saveTfjs, toTfjsArtifacts } from './export-tfjs';
+export type { TfjsSaveResult } from './export-tfjs';
+export { readOnnxMetadata, toOnnxBytes } from './export-onnx';
 export type { ExportOptions, ExportMetadata, Normalization } from './export-options';
 export { UnsupportedKernelError, EquivalenceError } from './errors';
 export { EXPORTER_VERSION } from './version';

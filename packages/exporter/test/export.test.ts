@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { BatchNorm2d, Conv2d, GlobalAvgPool, Linear, MaxPool2d, Module, ReLU, Rng, Sequential } from '@dyrep/nn';
 import { createModel } from '@dyrep/models';
 import { useBackend } from '@dyrep/test-utils';
-import { UnsupportedKernelError, compareOutputs, deploy, exportOnnx, exportTfjs, fileSystemHandler, toOnnxBytes, traceGraph } from '../src/index';
+import { UnsupportedKernelError, compareOutputs, deploy, toOnnxBytes, toTfjsArtifacts, traceGraph } from '../src/index';
+import { exportOnnx, exportTfjs, fileSystemHandler } from '../src/node/index';
 import { NORM, normalize, runOnnx, settleBatchNorms, tempDir } from './helpers';
 
 class SineHead extends Module {
@@ -213,6 +214,32 @@ describe('export', function () {
         tf.dispose([x01, ref]);
         m.dispose();
       }
+    }
+  });
+
+  it('toTfjsArtifacts makes in memory the same LayersModel exportTfjs writes, leaking no tensors', async function () {
+    const { model, deployed } = tinyResNet();
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 3);
+    try {
+      const n0 = tf.memory().numTensors;
+      const { artifacts, metadata, layers } = await toTfjsArtifacts(deployed, { normalization: NORM, architecture: 'resnet18' });
+      expect(tf.memory().numTensors, 'tensors left by toTfjsArtifacts').to.equal(n0);
+      expect(metadata.inputLayout).to.equal('NHWC');
+      expect(layers).to.be.greaterThan(10);
+      expect((artifacts.userDefinedMetadata as { dyrep: unknown }).dyrep).to.deep.equal(metadata);
+      await exportTfjs(deployed, join(dir, 'mem-vs-file'), { normalization: NORM, architecture: 'resnet18' });
+      const fromMemory = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+      const fromFile = await tfl.loadLayersModel(fileSystemHandler(join(dir, 'mem-vs-file')));
+      const a = fromMemory.predict(x) as tf.Tensor;
+      const b = fromFile.predict(x) as tf.Tensor;
+      expect(compareOutputs(a, b).maxAbsDiff).to.equal(0);
+      tf.dispose([a, b]);
+      fromMemory.dispose();
+      fromFile.dispose();
+    } finally {
+      x.dispose();
+      model.dispose();
+      deployed.dispose();
     }
   });
 

@@ -6,7 +6,8 @@ import { BatchNorm2d, Conv2d, Identity, Rng, countFlops, countParams } from '@dy
 import { createModel, listModels } from '@dyrep/models';
 import { listRepBlocks, type PresetName } from '@dyrep/rep-blocks';
 import { useBackend } from '@dyrep/test-utils';
-import { compareOutputs, deployWithReport, exportTfjs, fileSystemHandler, toOnnxBytes, type EquivalenceReport } from '../src/index';
+import { compareOutputs, deployWithReport, toOnnxBytes, type EquivalenceReport } from '../src/index';
+import { exportTfjs, fileSystemHandler } from '../src/node/index';
 import { NORM, growModel, normalize, runOnnx, settleBatchNorms, tempDir } from './helpers';
 
 const SIZE = 32;

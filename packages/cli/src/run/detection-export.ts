@@ -1,4 +1,5 @@
-import { deployWithReport, exportOnnx, exportTfjs } from '@dyrep/exporter';
+import { deployWithReport } from '@dyrep/exporter';
+import { exportOnnx, exportTfjs } from '@dyrep/exporter/node';
 import { countParams } from '@dyrep/nn';
 import { loadDetectionModel } from './detection-model';
 

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { fileSystemHandler, readOnnxMetadata, type ExportMetadata } from '@dyrep/exporter';
+import { readOnnxMetadata, type ExportMetadata } from '@dyrep/exporter';
+import { fileSystemHandler } from '@dyrep/exporter/node';
 
 /** An exported model run by its own runtime (tfjs-layers or ONNX Runtime), not by our module tree. */
 export interface ExportedModel {

@@ -3,11 +3,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ensureDirectory, writeFileAtomic } from '@dyrep/core/node';
 import onnxProto from 'onnx-proto';
+import { ONNX_PRODUCER } from '../internal/producer';
 
 /** File inside every TensorFlow.js export directory that marks it as ours, so `overwrite` may replace it. */
 export const EXPORT_MARKER = '.dyrep-export';
-/** `producerName` of every ONNX file we write; `overwrite` replaces only such files. */
-export const ONNX_PRODUCER = '@dyrep/exporter';
 
 function sibling(target: string, what: string): string {
   return join(dirname(target), `.${basename(target)}.${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
