@@ -36,6 +36,17 @@ try {
     `${names.map((n, i) => `import * as p${i} from '${n}';`).join('\n')}
 const mods = { ${names.map((n, i) => `'${n}': p${i}`).join(', ')} };
 for (const [name, m] of Object.entries(mods)) if (!Object.keys(m).length) throw new Error(name + ' exports nothing');
+// Dual-package hazard: what the CommonJS build registers, the ESM build must see (one registry per process).
+const { createRequire } = await import('node:module');
+const requireCjs = createRequire(import.meta.url);
+requireCjs('@dyrep/saliency').registerMetric('dual_check', mods['@dyrep/saliency'].createMetric('synflow'));
+requireCjs('@dyrep/evolution').registerPolicy('dual_check', () => mods['@dyrep/evolution'].createPolicy('none'));
+requireCjs('@dyrep/models').registerModel('dual_check', (o) => mods['@dyrep/models'].createModel('resnet18', o));
+requireCjs('@dyrep/data').registerDataset('dual_check', async () => { throw new Error('not loaded'); });
+const seen = [mods['@dyrep/saliency'].listMetrics(), mods['@dyrep/evolution'].listPolicies(), mods['@dyrep/models'].listModels(), mods['@dyrep/data'].listDatasets()];
+if (!seen.every((names) => names.includes('dual_check'))) throw new Error('a registration made through require() is invisible to import(): ' + JSON.stringify(seen));
+if (requireCjs('@dyrep/saliency').registerMetric === mods['@dyrep/saliency'].registerMetric) throw new Error('require() and import() loaded the same build; the dual-package check proves nothing');
+console.log('dual-package check: metrics, policies, models and datasets registered through require() are seen by import()');
 const { initBackend } = mods['@dyrep/backend'];
 const { createSyntheticDataset, DataLoader } = mods['@dyrep/data'];
 const { createModel } = mods['@dyrep/models'];

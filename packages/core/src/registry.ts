@@ -50,11 +50,20 @@ const DEFAULT_NAMES = { pattern: /^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$/, rule: 'lo
 type Registrations<T> = { entry: T }[];
 
 /**
- * The registrations of the registry `id`. The single place that decides where registry state lives
- * (today: one Map per copy of this package).
+ * The registrations of the registry `id`, one Map per process: it is kept on `globalThis` under a
+ * `Symbol.for` key, so the ESM and the CommonJS build of a package (or two installed copies of it)
+ * see the same registrations whichever module format loaded them. The single place that decides
+ * where registry state lives.
  */
-function registrationStore<T>(_id: string): Map<string, Registrations<T>> {
-  return new Map<string, Registrations<T>>();
+function registrationStore<T>(id: string): Map<string, Registrations<T>> {
+  const slots = globalThis as unknown as Record<symbol, Map<string, Registrations<T>> | undefined>;
+  const key = Symbol.for(`@dyrep/registry:${id}`);
+  let store = slots[key];
+  if (!store) {
+    store = new Map<string, Registrations<T>>();
+    slots[key] = store;
+  }
+  return store;
 }
 
 /** Creates a registry (see {@link Registry} for the shared semantics). */

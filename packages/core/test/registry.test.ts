@@ -55,6 +55,21 @@ describe('createRegistry', () => {
     expect(() => snake.register('my_net', 1)).to.not.throw();
   });
 
+  it('shares registrations with a second copy of the module (ESM and CommonJS builds, two installs): one store per process', async () => {
+    // A query string makes Node load the module again: a second createRegistry with its own code.
+    const copy = (await import(`../src/registry.ts?copy=${Date.now()}`)) as typeof import('../src/registry');
+    expect(copy.createRegistry, 'a second module instance').to.not.equal(createRegistry);
+    const here = make('shared');
+    const there = copy.createRegistry<number>({ id: 'test:shared', kind: 'thing' });
+    const off = there.register('from_copy', 7);
+    expect([here.get('from_copy'), here.list()]).to.deep.equal([7, ['from_copy', 'one', 'two']]);
+    const offHere = here.register('from_here', 8);
+    expect(there.require('from_here')).to.equal(8);
+    off();
+    offHere();
+    expect([here.has('from_copy'), there.has('from_here')]).to.deep.equal([false, false]);
+  });
+
   it('keeps registries of different ids separate', () => {
     const a = make('a');
     const b = make('b');
