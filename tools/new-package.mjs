@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scaffolds packages/<name> with the monorepo's conventions: dual ESM/CJS exports with a
 // source condition, tsup, mocha, README. Usage: node tools/new-package.mjs <name> "<description>" [--private]
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [name, description = '', flag] = process.argv.slice(2);
@@ -22,7 +22,15 @@ const pkg = {
   version: '0.0.0',
   description,
   license: 'MIT',
-  ...(isPrivate ? { private: true } : {}),
+  ...(isPrivate
+    ? { private: true }
+    : {
+        author: 'dyrep-ts contributors',
+        repository: { type: 'git', url: 'git+https://github.com/dyrep-ts/dyrep-ts.git', directory: `packages/${name}` },
+        homepage: `https://github.com/dyrep-ts/dyrep-ts/tree/main/packages/${name}#readme`,
+        bugs: { url: 'https://github.com/dyrep-ts/dyrep-ts/issues' },
+        engines: { node: '>=20' },
+      }),
   type: 'module',
   sideEffects: false,
   main: './dist/index.cjs',
@@ -36,16 +44,19 @@ const pkg = {
     },
     './package.json': './package.json',
   },
-  files: ['dist', 'README.md', 'CHANGELOG.md'],
+  files: ['dist', 'README.md', 'CHANGELOG.md', 'LICENSE'],
   scripts: {
     build: 'tsup',
     typecheck: 'tsc -p tsconfig.json --noEmit',
     test: 'mocha',
+    ...(isPrivate ? {} : { prepack: `nx run @dyrep/${name}:build --output-style=static 1>&2` }),
   },
-  peerDependencies: { '@tensorflow/tfjs-core': '4.22.0' },
+  // tfjs is a peer range (docs/releasing.md); sibling packages go in as "^<version>" ranges.
+  peerDependencies: { '@tensorflow/tfjs-core': '^4.20.0' },
   ...(isPrivate ? {} : { publishConfig: { access: 'public' } }),
 };
 writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+if (!isPrivate) copyFileSync('LICENSE', join(dir, 'LICENSE'));
 writeFileSync(
   join(dir, 'tsconfig.json'),
   JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }, null, 2) + '\n',
