@@ -145,7 +145,10 @@ describe('models conformance (registry-driven)', () => {
             // different output even where eval-mode activations at init are tiny.
             const model = build(name, stem);
             // Dropout (vgg16_bn's classifier) draws from the global seed: reseed so forwards are comparable.
-            const forward = (t: tf.Tensor) => (manualSeed(5), model.forward(t));
+            const forward = (t: tf.Tensor) => {
+              manualSeed(5);
+              return model.forward(t);
+            };
             const x = input(stem);
             const base = forward(x);
             const scale = tf.tidy(() => tf.max(tf.abs(base)).dataSync()[0]);

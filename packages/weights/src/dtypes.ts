@@ -6,7 +6,7 @@ export const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = { F64: 8,
 
 /** True for the dtypes {@link decodeToFloat32} accepts. */
 export function isReadableDtype(dtype: string): dtype is SafetensorsDtype {
-  return Object.prototype.hasOwnProperty.call(DTYPE_BYTES, dtype);
+  return Object.hasOwn(DTYPE_BYTES, dtype);
 }
 
 /** True for the float dtypes weights may be stored in (F16/BF16 widen exactly, F64 rounds). */
