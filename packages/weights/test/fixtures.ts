@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSafetensors, readFloat32, type SafetensorsFile } from '@dyrep/weights';
 
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 /** One case of fixtures.json. */
 export interface FixtureCase {
