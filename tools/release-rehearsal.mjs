@@ -34,7 +34,8 @@ function run(cmd, args, { cwd, env = {}, timeout = 600_000 } = {}) {
   try {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout, maxBuffer: 64 << 20, env: { ...process.env, NX_DAEMON: 'false', FORCE_COLOR: '0', ...env } });
   } catch (e) {
-    fail(`\`${cmd} ${args.join(' ')}\` failed in ${cwd}:\n${e.stdout ?? ''}${e.stderr ?? ''}`.slice(-6000));
+    const why = e.signal ? `was killed (${e.signal}${e.code === 'ETIMEDOUT' || e.signal === 'SIGTERM' ? `, over its ${timeout / 1000} s limit` : ''})` : `exited with ${e.status}`;
+    fail(`\`${cmd} ${args.join(' ')}\` ${why} in ${cwd}\n--- stderr (end) ---\n${String(e.stderr ?? '').slice(-4000)}\n--- stdout (end) ---\n${String(e.stdout ?? '').slice(-2000)}`);
   }
 }
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
@@ -238,7 +239,7 @@ try {
   registry = await startRegistry();
   step(`verdaccio at ${registry.url} (storage ${join(work, 'registry')}, no uplink)`);
   const npmrc = await publishNpmrc(registry.url);
-  run('npm', ['run', 'release'], { cwd: repo, env: { NPM_CONFIG_USERCONFIG: npmrc, npm_config_registry: registry.url }, timeout: 1_200_000 });
+  run('npm', ['run', 'release'], { cwd: repo, env: { NPM_CONFIG_USERCONFIG: npmrc, npm_config_registry: registry.url }, timeout: 2_700_000 });
   for (const name of before.keys()) {
     const res = await fetch(`${registry.url}${name.replace('/', '%2f')}`);
     const doc = res.ok ? await res.json() : {};
