@@ -42,33 +42,35 @@ const html = '<!doctype html><meta charset="utf-8"><title>dyrep browser smoke</t
 const server = createServer((req, res) => {
   if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
   else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  else if (req.url === '/favicon.ico') res.writeHead(204).end();
   else res.writeHead(404).end();
 });
 await new Promise((done) => server.listen(0, '127.0.0.1', done));
 const url = `http://127.0.0.1:${server.address().port}/`;
 const profile = mkdtempSync(join(tmpdir(), 'dyrep-chromium-'));
-let browser;
+let context;
 try {
-  browser = await chromium.launch({
+  // A fresh profile directory per run (launchPersistentContext passes it as --user-data-dir).
+  context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(url);
   await page.waitForFunction(() => window.smokeResult !== undefined, null, { timeout: 300_000 });
   const result = await page.evaluate(() => window.smokeResult);
-  say(`Chromium ${browser.version()}`);
+  say(`Chromium ${await page.evaluate(() => navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1])}`);
   for (const line of result.lines) say(line);
   if (!result.ok || errors.length) {
     console.error(`browser-smoke: failed in the page${errors.length ? `: ${errors.join(' | ')}` : ''}`);
     process.exitCode = 1;
   } else say('browser smoke passed');
 } finally {
-  await browser?.close();
+  await context?.close();
   server.close();
   rmSync(profile, { recursive: true, force: true });
 }
