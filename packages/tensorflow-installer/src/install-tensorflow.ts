@@ -18,12 +18,12 @@ import { openWheel } from './wheel-archive';
 import { checkWheelTags, parseWheelFilename } from './wheel-tags';
 import type { Flavour } from './wheel-tags';
 
-const TFJS_NODE_PACKAGES: Record<Flavour, string> = { cpu: '@tensorflow/tfjs-node', gpu: '@tensorflow/tfjs-node-gpu' };
+export const TFJS_NODE_PACKAGES: Record<Flavour, string> = { cpu: '@tensorflow/tfjs-node', gpu: '@tensorflow/tfjs-node-gpu' };
 
 /** Written to `<package>/deps/` after a successful build; what makes a re-run only re-verify. */
-const STAMP_FILE = 'dyrep-install.json';
+export const STAMP_FILE = 'dyrep-install.json';
 /** node-gyp's full output, kept for a failed build. */
-const BUILD_LOG = 'dyrep-build.log';
+export const BUILD_LOG = 'dyrep-build.log';
 
 export interface InstallTensorflowOptions {
   /** A TensorFlow wheel file (`tensorflow_cpu-*.whl`, or `tensorflow-*.whl` with `gpu`). */
