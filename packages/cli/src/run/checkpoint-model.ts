@@ -16,7 +16,7 @@ export interface CheckpointModel {
 }
 
 /** Accepts a checkpoint file or a run directory (`<dir>/checkpoint/last.ckpt`). */
-function resolveCheckpointPath(path: string): string {
+export function resolveCheckpointPath(path: string): string {
   if (existsSync(path) && statSync(path).isDirectory()) {
     for (const candidate of [join(path, 'checkpoint', 'last.ckpt'), join(path, 'last.ckpt')]) if (existsSync(candidate)) return candidate;
     throw new ConfigError(`no checkpoint in '${path}' (looked for checkpoint/last.ckpt and last.ckpt)`);
