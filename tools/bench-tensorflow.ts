@@ -193,7 +193,10 @@ async function overhead() {
 async function child(backend: 'tensorflow' | 'wasm'): Promise<void> {
   const choice = await initBackend(backend);
   const load: Record<string, number> = {};
-  const phase = (s: string) => (load[s] = os.loadavg()[0], console.error(`[${backend}] ${s} (${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, load ${load[s].toFixed(1)})`));
+  const phase = (s: string) => {
+    load[s] = os.loadavg()[0];
+    console.error(`[${backend}] ${s} (${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, load ${load[s].toFixed(1)})`);
+  };
   if (RECOMPUTE) setBlockRecomputation(true);
   // The DBB step last: on wasm at batch 64 without recomputation it exhausts the wasm heap and aborts the module.
   const none = { bareMs: NaN, plainTrainerMs: NaN, trainerMs: NaN };

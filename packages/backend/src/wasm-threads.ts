@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** XNNPACK's thread pool in tfjs-backend-wasm 4.22 holds at most this many threads (8 pre-spawned pthreads). */
-export const MAX_WASM_THREADS = 8;
+const MAX_WASM_THREADS = 8;
 
 /** The same priority tfjs-backend-wasm registers `wasm` with. */
 const WASM_PRIORITY = 2;
@@ -25,12 +25,12 @@ function wasmApi(): { instantiate(bytes: Uint8Array, imports: object): Promise<{
 }
 
 /** The default thread count: every core Node may use, at most {@link MAX_WASM_THREADS}. */
-export function defaultWasmThreads(): number {
+function defaultWasmThreads(): number {
   return Math.min(availableParallelism(), MAX_WASM_THREADS);
 }
 
 /** Checks a requested thread count; throws a one-line cause for anything but an integer 1..8. */
-export function checkWasmThreads(threads: number): number {
+function checkWasmThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
     throw new Error(`initBackend: threads must be an integer from 1 to ${MAX_WASM_THREADS} (tfjs-backend-wasm's thread pool), got ${String(threads)}`);
   }
@@ -44,7 +44,7 @@ function packageDir(): string {
 }
 
 /** Path of the pthread entry script handed to Emscripten instead of tfjs' blob: URL. */
-export function pthreadWorkerPath(): string {
+function pthreadWorkerPath(): string {
   const path = join(packageDir(), 'wasm', 'pthread-worker.cjs');
   if (!existsSync(path)) throw new Error(`initBackend: the wasm pthread worker script is missing (${path}); reinstall @dyrep/backend`);
   return path;
@@ -92,7 +92,7 @@ async function instantiateThreaded(threads: number): Promise<ThreadedModule> {
  * Re-registers the `wasm` backend so that its next initialisation creates the threaded-SIMD module
  * with `threads` threads. The pthreads are unref'd once running so they never keep the process alive.
  */
-export function registerThreadedWasmBackend(threads: number): void {
+function registerThreadedWasmBackend(threads: number): void {
   if (tf.findBackendFactory('wasm') !== null) tf.removeBackend('wasm');
   tf.registerBackend('wasm', async () => {
     const module = await instantiateThreaded(threads);

@@ -26,7 +26,10 @@ describe('freezeBackbone', function () {
         [...a.keys()].filter((p) => p.startsWith(prefix) && a.get(p)!.some((v, i) => v !== b.get(p)![i]));
       const before = snapshot();
       let afterFirst: Map<string, Float32Array> | null = null;
-      const probe = { id: 'probe', priority: 100, hooks: { onEpochEnd: (_: unknown, epoch: number) => void (epoch === 0 && (afterFirst = snapshot())) } };
+      const onEpochEnd = (_: unknown, epoch: number): void => {
+        if (epoch === 0) afterFirst = snapshot();
+      };
+      const probe = { id: 'probe', priority: 100, hooks: { onEpochEnd } };
       const trainer = new Trainer({ model, task: detectionTask({ numClasses: 10, stride: model.stride }), train, epochs: 2, lr: () => 0.05, plugins: [freezeBackbone(1), probe], inputShape: [32, 32, 1], progress: silentProgress });
       const n0 = tf.memory().numTensors;
       await trainer.fit();

@@ -44,7 +44,10 @@ contract('MemoryRunStorage', () => new MemoryRunStorage());
 let dir = '';
 contract(
   'directoryStorage',
-  () => directoryStorage((dir = mkdtempSync(join(tmpdir(), 'dyrep-storage-')))),
+  () => {
+    dir = mkdtempSync(join(tmpdir(), 'dyrep-storage-'));
+    return directoryStorage(dir);
+  },
   () => rmSync(dir, { recursive: true, force: true }),
 );
 

@@ -3,7 +3,7 @@ import { TRAIN_OPTION_NAMES, type TrainConfig } from './schema';
 import { ConfigError, TRAIN_CONFIG, configDefaults, flagName, type ConfigSpec } from './load-config';
 
 /** How a flag's text is parsed: `toggle` is a boolean that also has a `--no-…` form; `ints` a comma-separated list of integers. */
-export type FlagKind = 'int' | 'number' | 'string' | 'bool' | 'toggle' | 'list' | 'ints';
+type FlagKind = 'int' | 'number' | 'string' | 'bool' | 'toggle' | 'list' | 'ints';
 
 /** Per option of a config: how it is typed on the command line, with its help text. */
 export type FlagTable<T> = Record<keyof T & string, [FlagKind, string]>;

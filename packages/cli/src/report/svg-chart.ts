@@ -55,7 +55,7 @@ export function formatValue(v: number, format: ValueFormat, step: number): strin
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 /** The colour of the i-th run in every chart. */
-export function seriesColor(i: number): string {
+function seriesColor(i: number): string {
   return PALETTE[i % PALETTE.length];
 }
 

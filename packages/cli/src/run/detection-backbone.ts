@@ -38,7 +38,7 @@ export function loadBackbone(path: string, o: { structure: 'grown' | 'fused'; ch
  * adapted to `channels` (timm's `adapt_input_conv`), and anything else that does not match is one
  * error naming the file and the keys.
  */
-export function loadSafetensorsBackbone(file: string, o: { channels: number; model: string; width: number; stem: 'cifar' | 'imagenet' }): TransferredBackbone {
+function loadSafetensorsBackbone(file: string, o: { channels: number; model: string; width: number; stem: 'cifar' | 'imagenet' }): TransferredBackbone {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(file));
@@ -99,7 +99,7 @@ export function loadRunBackbone(path: string, structure: 'grown' | 'fused', chan
  * Throws if anything other than a plain conv reads the input, since it could not be adapted exactly.
  * `model` is left untouched (the caller disposes it).
  */
-export function inflateInput(model: ImageModel, name: string, inputShape: number[], channels: number): { model: ImageModel; paths: string[] } {
+function inflateInput(model: ImageModel, name: string, inputShape: number[], channels: number): { model: ImageModel; paths: string[] } {
   const graph = traceGraph(model, inputShape);
   const readers = graph.moduleCalls.filter((c) => c.input === graph.input && c.module.namedChildren().length === 0);
   const other = readers.find((c) => !(c.module instanceof Conv2d) || c.module.groups !== 1);

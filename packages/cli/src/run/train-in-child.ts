@@ -26,7 +26,7 @@ export interface TrainInChildOptions {
  * The child's entry file, next to this module: `src/train-child.ts` when running from source,
  * `dist/train-child.js` in the built package (this code is then bundled into `dist/*.js`).
  */
-export function trainChildEntry(moduleUrl: string = import.meta.url): string {
+function trainChildEntry(moduleUrl: string = import.meta.url): string {
   return fileURLToPath(moduleUrl.endsWith('.ts') ? new URL('../train-child.ts', moduleUrl) : new URL('./train-child.js', moduleUrl));
 }
 

@@ -6,7 +6,7 @@ import onnxProto from 'onnx-proto';
 import { ONNX_PRODUCER } from '../internal/producer';
 
 /** File inside every TensorFlow.js export directory that marks it as ours, so `overwrite` may replace it. */
-export const EXPORT_MARKER = '.dyrep-export';
+const EXPORT_MARKER = '.dyrep-export';
 
 function sibling(target: string, what: string): string {
   return join(dirname(target), `.${basename(target)}.${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
