@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCheckpointFile, writeCheckpointFile } from '@dyrep/trainer';
+import { readCheckpointFile, writeCheckpointFile } from '@dyrep/trainer/node';
 import { useBackend } from '@dyrep/test-utils';
 import { dyrep, lastJson } from './helpers/run-dyrep';
 import { main } from '../src/program';

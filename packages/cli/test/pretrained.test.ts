@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCheckpointFile } from '@dyrep/trainer';
+import { readCheckpointFile } from '@dyrep/trainer/node';
 import { useBackend } from '@dyrep/test-utils';
 import { IMAGENET_NORMALIZATION, parseSafetensors, readFloat32 } from '@dyrep/weights';
 import type { ImageModel } from '@dyrep/models';

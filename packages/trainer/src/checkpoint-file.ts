@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
-import { writeFileAtomic } from '@dyrep/core/node';
+import CRC32 from 'crc-32';
 
-const MAGIC = Buffer.from('DYREPCK2', 'latin1');
-const OLD_MAGIC = Buffer.from('DYREPCK1', 'latin1');
+const MAGIC = 'DYREPCK2';
+const OLD_MAGIC = 'DYREPCK1';
 const PREFIX = 16; // magic, u32 header length, u32 CRC-32 of the header
 
-/** A checkpoint file that cannot be read: missing, truncated, corrupt, or from another format. */
+/** A checkpoint that cannot be read: missing, truncated, corrupt, or from another format. */
 export class CheckpointError extends Error {
   constructor(message: string) {
     super(message);
@@ -29,34 +27,49 @@ interface Header {
   payloadCrc32: number;
 }
 
+/** CRC-32 (IEEE, as zlib) of `bytes`, unsigned. */
+function crc32(bytes: Uint8Array): number {
+  return CRC32.buf(bytes) >>> 0;
+}
+
+function hasMagic(bytes: Uint8Array, magic: string): boolean {
+  if (bytes.length < magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * Serialises `meta` (JSON) and float32 `tensors` to checkpoint bytes. Layout: magic `DYREPCK2`,
  * u32 header length, u32 CRC-32 of the header, JSON header (meta, tensor index with shapes and
  * offsets, payload length and CRC-32), then the raw little-endian float32 payload. Both checksums
  * mean any changed byte — an offset digit in the header as much as a weight — is detected on read.
+ * Browser-safe (no Node `Buffer`).
  */
 export function encodeCheckpoint(meta: unknown, tensors: ReadonlyMap<string, tf.Tensor>): Uint8Array {
   const entries: TensorEntry[] = [];
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [key, t] of tensors) {
-    const bytes = Buffer.from(new Float32Array(t.dataSync()).buffer);
+    const bytes = new Uint8Array(new Float32Array(t.dataSync()).buffer);
     entries.push({ key, shape: t.shape, offset, length: bytes.length });
     chunks.push(bytes);
     offset += bytes.length;
   }
-  const payload = Buffer.concat(chunks);
-  const header = Buffer.from(JSON.stringify({ meta, tensors: entries, payloadBytes: payload.length, payloadCrc32: crc32(payload) } satisfies Header), 'utf8');
-  const prefix = Buffer.alloc(PREFIX);
-  MAGIC.copy(prefix);
-  prefix.writeUInt32LE(header.length, 8);
-  prefix.writeUInt32LE(crc32(header), 12);
-  return Buffer.concat([prefix, header, payload]);
-}
-
-/** Writes {@link encodeCheckpoint}'s bytes to `file` with the project's atomic writer (`writeFileAtomic`). */
-export async function writeCheckpointFile(file: string, meta: unknown, tensors: ReadonlyMap<string, tf.Tensor>): Promise<void> {
-  await writeFileAtomic(file, encodeCheckpoint(meta, tensors));
+  const payload = new Uint8Array(offset);
+  offset = 0;
+  for (const c of chunks) {
+    payload.set(c, offset);
+    offset += c.length;
+  }
+  const header = new TextEncoder().encode(JSON.stringify({ meta, tensors: entries, payloadBytes: payload.length, payloadCrc32: crc32(payload) } satisfies Header));
+  const out = new Uint8Array(PREFIX + header.length + payload.length);
+  for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, header.length, true);
+  view.setUint32(12, crc32(header), true);
+  out.set(header, PREFIX);
+  out.set(payload, PREFIX + header.length);
+  return out;
 }
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -87,8 +100,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): { meta: unk
   const { header, payload } = validateCheckpoint(bytes, source);
   const tensors = new Map<string, tf.Tensor>();
   for (const e of header.tensors) {
+    // A copy: the payload's offset inside its buffer need not be a multiple of 4.
     const copy = new Float32Array(e.length / 4);
-    Buffer.from(copy.buffer).set(payload.subarray(e.offset, e.offset + e.length));
+    new Uint8Array(copy.buffer).set(payload.subarray(e.offset, e.offset + e.length));
     tensors.set(e.key, tf.tensor(copy, e.shape, 'float32'));
   }
   return { meta: header.meta, tensors };
@@ -99,39 +113,28 @@ export function decodeCheckpointMeta(bytes: Uint8Array, source: string): unknown
   return validateCheckpoint(bytes, source).header.meta;
 }
 
-function validateCheckpoint(bytes: Uint8Array, source: string): { header: Header; payload: Buffer } {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function validateCheckpoint(bytes: Uint8Array, source: string): { header: Header; payload: Uint8Array } {
   const corrupt = (why: string) => new CheckpointError(`checkpoint '${source}' is corrupt: ${why}`);
-  if (buf.length >= 8 && buf.subarray(0, 8).equals(OLD_MAGIC)) {
+  if (hasMagic(bytes, OLD_MAGIC)) {
     throw new CheckpointError(`'${source}' is a checkpoint of an older format (DYREPCK1, payload-only checksum); train again to get a DYREPCK2 checkpoint`);
   }
-  if (buf.length < PREFIX || !buf.subarray(0, 8).equals(MAGIC)) throw new CheckpointError(`'${source}' is not a dyrep checkpoint (bad magic bytes)`);
-  const headerLength = buf.readUInt32LE(8);
-  if (PREFIX + headerLength > buf.length) throw new CheckpointError(`checkpoint '${source}' is truncated (header needs ${headerLength} bytes, file has ${buf.length - PREFIX})`);
-  const headerBytes = buf.subarray(PREFIX, PREFIX + headerLength);
-  if (crc32(headerBytes) !== buf.readUInt32LE(12)) throw corrupt('header checksum mismatch');
+  if (bytes.length < PREFIX || !hasMagic(bytes, MAGIC)) throw new CheckpointError(`'${source}' is not a dyrep checkpoint (bad magic bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(8, true);
+  if (PREFIX + headerLength > bytes.length) throw new CheckpointError(`checkpoint '${source}' is truncated (header needs ${headerLength} bytes, file has ${bytes.length - PREFIX})`);
+  const headerBytes = bytes.subarray(PREFIX, PREFIX + headerLength);
+  if (crc32(headerBytes) !== view.getUint32(12, true)) throw corrupt('header checksum mismatch');
   let header: Header;
   try {
-    header = JSON.parse(headerBytes.toString('utf8')) as Header;
+    header = JSON.parse(new TextDecoder().decode(headerBytes)) as Header;
   } catch {
     throw corrupt('the header is not JSON');
   }
   checkIndex(header, corrupt);
-  const payload = buf.subarray(PREFIX + headerLength);
+  const payload = bytes.subarray(PREFIX + headerLength);
   if (payload.length !== header.payloadBytes) {
     throw new CheckpointError(`checkpoint '${source}' is truncated: payload has ${payload.length} of ${header.payloadBytes} bytes`);
   }
   if (crc32(payload) !== header.payloadCrc32) throw corrupt('payload checksum mismatch');
   return { header, payload };
-}
-
-/** Reads a file written by {@link writeCheckpointFile}; the caller owns the returned tensors. */
-export function readCheckpointFile(file: string): { meta: unknown; tensors: Map<string, tf.Tensor> } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new CheckpointError(`cannot read checkpoint '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return decodeCheckpoint(bytes, file);
 }

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StateDictError, type Module, type RngState } from '@dyrep/nn';
 import { applyArchitecture, type ArchitectureDescription } from '@dyrep/rep-blocks';
-import { readFileSync } from 'node:fs';
-import { CheckpointError, decodeCheckpoint, decodeCheckpointMeta, readCheckpointFile } from './checkpoint-file';
+import { CheckpointError, decodeCheckpoint, decodeCheckpointMeta } from './checkpoint-file';
 import type { StructureEvent } from './metrics-log';
 
 /** Format tag of training checkpoints. */
@@ -47,21 +46,10 @@ export interface LoadedCheckpoint {
   optimizer: Map<string, tf.Tensor>;
 }
 
-/** Reads and validates a training checkpoint file. */
-export function readCheckpoint(file: string): LoadedCheckpoint {
-  return toTrainingCheckpoint(readCheckpointFile(file), file);
-}
-
-/** The metadata of a training checkpoint file, fully validated, without loading its tensors (no backend needed). */
-export function readCheckpointMeta(file: string): CheckpointMeta {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new CheckpointError(`cannot read checkpoint '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const m = decodeCheckpointMeta(bytes, file) as CheckpointMeta;
-  if (!m || m.format !== CHECKPOINT_FORMAT || !Array.isArray(m.structure)) throw new CheckpointError(`'${file}' is not a dyrep training checkpoint`);
+/** The metadata of training-checkpoint bytes, fully validated, without making tensors (no backend needed); `source` names them in errors. */
+export function parseCheckpointMeta(bytes: Uint8Array, source: string): CheckpointMeta {
+  const m = decodeCheckpointMeta(bytes, source) as CheckpointMeta;
+  if (!m || m.format !== CHECKPOINT_FORMAT || !Array.isArray(m.structure)) throw new CheckpointError(`'${source}' is not a dyrep training checkpoint`);
   return m;
 }
 
@@ -107,16 +95,5 @@ export function restoreModel(model: Module, ckpt: LoadedCheckpoint, source = 'ch
   } catch (e) {
     if (e instanceof StateDictError) throw new CheckpointError(`${source} does not match the model:\n  - ${e.problems.join('\n  - ')}`);
     throw e;
-  }
-}
-
-/** Reads `file` and restores its weights into `model`; returns the checkpoint's metadata. */
-export function loadModelCheckpoint(model: Module, file: string): CheckpointMeta {
-  const ckpt = readCheckpoint(file);
-  try {
-    restoreModel(model, ckpt, `checkpoint '${file}'`);
-    return ckpt.meta;
-  } finally {
-    disposeCheckpoint(ckpt);
   }
 }

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readFile } from 'node:fs/promises';
 import type { BatchInfo, BatchSource, CheckpointInfo, Logs, MutationPlan, MutationResult, Plugin, RunStorage, Task, TrainerContext } from '@dyrep/core';
-import { directoryStorage } from '@dyrep/core/node';
 import { countFlops, countParams, describeNonFinite, findNonFinite, globalRng, type Module } from '@dyrep/nn';
 import { applyMutationPlan, describeArchitecture, normalizeMutationPlan } from '@dyrep/rep-blocks';
 import { HookManager } from './hook-manager';
@@ -34,10 +32,12 @@ export interface TrainerOptions<B> {
   plugins?: Plugin[];
   /** Shape of one input example `[H, W, C]`, for FLOPs. */
   inputShape: number[];
-  /** Where the run keeps `checkpoint/last.ckpt` and `metrics.jsonl`; nothing is written without it (or `outDir`). */
+  /**
+   * Where the run keeps `checkpoint/last.ckpt` and `metrics.jsonl` — `directoryStorage(dir)` from
+   * `@dyrep/core/node` for a directory, `new MemoryRunStorage()` in memory (e.g. in a browser);
+   * nothing is written without it.
+   */
   storage?: RunStorage;
-  /** Shorthand for `storage: directoryStorage(outDir)` (from `@dyrep/core/node`). */
-  outDir?: string;
   /** Progress display (silent by default). */
   progress?: ProgressReporter;
   /** Free-form description stored in checkpoints (model name, options, dataset). */
@@ -110,7 +110,7 @@ export class Trainer<B> {
     const totalSteps = options.epochs * options.train.numBatches;
     this.schedule = typeof options.lr === 'function' ? options.lr : cosineSchedule(options.lr ?? 0.1, totalSteps, options.lrMin ?? 1e-6);
     this.progress = options.progress ?? silentProgress;
-    this.storage = options.storage ?? (options.outDir ? directoryStorage(options.outDir) : undefined);
+    this.storage = options.storage;
     this.metrics = this.storage ? new MetricsLog(this.storage, undefined, (m) => this.progress.log(m)) : undefined;
     for (const p of options.plugins ?? []) this.hooks.use(p);
     const self = this;
@@ -164,7 +164,7 @@ export class Trainer<B> {
 
   /** Which checkpoint survives a failure now, for messages. */
   private keptCheckpoint(): string {
-    if (!this.storage) return 'no checkpoint is written (the run has no output directory)';
+    if (!this.storage) return 'no checkpoint is written (the run has no storage)';
     if (this.checkpointEpoch === undefined) return 'no checkpoint exists (the run diverged before its first epoch ended)';
     return `the last finite checkpoint is '${this.checkpointFile}' (after epoch ${this.checkpointEpoch})`;
   }
@@ -341,7 +341,7 @@ export class Trainer<B> {
    */
   async saveCheckpoint(partial?: PartialEpoch): Promise<void> {
     const { model } = this.opts;
-    if (!this.storage) throw new Error('saveCheckpoint: the trainer has no storage (set `storage` or `outDir`)');
+    if (!this.storage) throw new Error('saveCheckpoint: the trainer has no storage (set `storage`)');
     this.checkFinite();
     const plugins: Record<string, unknown> = {};
     for (const p of this.hooks.list()) if (p.state) plugins[p.id] = p.state.save();
@@ -367,19 +367,20 @@ export class Trainer<B> {
   }
 
   /**
-   * Restores a run from a checkpoint — `file`, or the run's own in its storage: rebuilds the
+   * Restores a run from the checkpoint in `from` (another run's storage, e.g.
+   * `directoryStorage(dir)`; by default the run's own): rebuilds the
    * model's rep-block structure, loads weights, buffers, optimizer state, RNG, data position
    * (also inside an interrupted epoch) and plugin states, then emits `onLoadCheckpoint`. The model
    * must be the plain network the checkpoint was trained from; any difference is reported path by path.
    */
-  async resume(file?: string): Promise<CheckpointInfo> {
-    const source = file ?? this.checkpointFile;
-    if (!source) throw new Error('resume: no checkpoint file given and the trainer has no storage');
+  async resume(from: RunStorage | undefined = this.storage): Promise<CheckpointInfo> {
+    if (!from) throw new Error('resume: no storage given and the trainer has none');
+    const source = from.locate(CHECKPOINT_NAME);
     let bytes: Uint8Array | undefined;
     try {
-      bytes = file ? await readFile(file) : await this.storage!.read(CHECKPOINT_NAME);
+      bytes = await from.read(CHECKPOINT_NAME);
     } catch (e) {
-      throw new CheckpointError(`cannot read checkpoint '${source}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new CheckpointError(`cannot read checkpoint '${source}': ${(e as { code?: string }).code ?? (e as Error).message}`);
     }
     if (!bytes) throw new CheckpointError(`cannot read checkpoint '${source}': ENOENT`);
     const ckpt = parseCheckpoint(bytes, source);

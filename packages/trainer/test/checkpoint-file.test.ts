@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { decodeCheckpoint, encodeCheckpoint, readCheckpointFile, writeCheckpointFile, CheckpointError } from '@dyrep/trainer';
+import { decodeCheckpoint, encodeCheckpoint, CheckpointError } from '@dyrep/trainer';
+import { readCheckpointFile, writeCheckpointFile } from '@dyrep/trainer/node';
 import { useBackend } from '@dyrep/test-utils';
 
 describe('checkpoint files', () => {

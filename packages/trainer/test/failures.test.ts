@@ -7,9 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MemoryRunStorage, type Plugin, type Task } from '@dyrep/core';
-import { MetricsLog, NonFiniteLossError, NonFiniteWeightsError, Trainer, classificationTask, readCheckpointFile, type ClassificationBatch } from '@dyrep/trainer';
+import { MetricsLog, NonFiniteLossError, NonFiniteWeightsError, Trainer, classificationTask, type ClassificationBatch } from '@dyrep/trainer';
+import { readCheckpointFile } from '@dyrep/trainer/node';
 import { useBackend } from '@dyrep/test-utils';
 import { tinySetup } from './helpers';
+import { directoryStorage } from '@dyrep/core/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -42,7 +44,7 @@ describe('trainer failures (issue #13)', () => {
   for (const path of ['features.0.weight', 'features.1.running_var']) {
     it(`refuses to checkpoint NaN in ${path} while the loss stays finite, and names the last finite checkpoint`, async () => {
       const { model, trainLoader, inputShape } = tinySetup(3);
-      const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, epochs: 3, inputShape, outDir: dir, plugins: [poison(path, 1)] });
+      const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, epochs: 3, inputShape, storage: directoryStorage(dir), plugins: [poison(path, 1)] });
       const err = await trainer.fit().catch((e: Error) => e);
       expect(err).to.be.instanceOf(NonFiniteWeightsError);
       const file = join(dir, 'checkpoint', 'last.ckpt');
@@ -62,7 +64,7 @@ describe('trainer failures (issue #13)', () => {
     const a = tinySetup(2);
     const base = classificationTask();
     const poisoned: Task<ClassificationBatch> = { ...base, loss: (m, b) => tf.tidy(() => tf.mul(base.loss(m, b), NaN)) as tf.Scalar };
-    const t1 = new Trainer({ model: a.model, task: poisoned, train: a.trainLoader, epochs: 2, inputShape: a.inputShape, outDir: dir });
+    const t1 = new Trainer({ model: a.model, task: poisoned, train: a.trainLoader, epochs: 2, inputShape: a.inputShape, storage: directoryStorage(dir) });
     const e1 = await t1.fit().catch((e: Error) => e);
     expect(e1).to.be.instanceOf(NonFiniteLossError);
     expect((e1 as Error).message).to.equal('training stopped: the loss is NaN at epoch 1, step 0; no checkpoint exists (the run diverged before its first epoch ended) (lower the learning rate?)');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createProgress, heartbeatLine } from '../src/progress';
+import { heartbeatLine } from '../src/progress';
+import { createProgress } from '../src/node/terminal-progress';
 
 /** A non-terminal stream that records what is written. */
 function logStream() {

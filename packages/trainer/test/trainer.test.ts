@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Plugin, Task } from '@dyrep/core';
+import { MemoryRunStorage, type Plugin, type RunStorage, type Task } from '@dyrep/core';
 import { describeStructure, isRepBlock } from '@dyrep/rep-blocks';
-import { Trainer, classificationTask, loadModelCheckpoint, readCheckpointFile, writeCheckpointFile, CheckpointError, NonFiniteLossError, type ClassificationBatch } from '@dyrep/trainer';
+import { CHECKPOINT_NAME, METRICS_NAME, Trainer, classificationTask, CheckpointError, NonFiniteLossError, disposeCheckpoint, parseCheckpoint, type ClassificationBatch } from '@dyrep/trainer';
+import { loadModelCheckpoint, readCheckpointFile, writeCheckpointFile } from '@dyrep/trainer/node';
 import { useBackend, maxAbsDiff } from '@dyrep/test-utils';
 import { hookRecorder, tinyConvNet } from '@dyrep/testing';
 import { tinySetup } from './helpers';
 import { scriptedPolicy } from './toy-policy';
+import { directoryStorage } from '@dyrep/core/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -37,7 +39,7 @@ describe('Trainer', () => {
     const { model, trainLoader, testLoader, inputShape } = tinySetup();
     const recorder = hookRecorder({ id: 'recorder', priority: 100 });
     const calls = recorder.events;
-    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 2, inputShape, outDir: dir, plugins: [recorder, scriptedPolicy()] });
+    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 2, inputShape, storage: directoryStorage(dir), plugins: [recorder, scriptedPolicy()] });
     await trainer.fit();
     const batch = ['onBatchBegin', 'onAfterBackward', 'onBeforeOptimizerStep', 'onBatchEnd'];
     const epoch = (mutate: boolean) => ['onEpochBegin', ...batch, ...batch, 'onEpochEnd', 'onValidationBegin', 'onValidationEnd', ...(mutate ? ['onBeforeMutate', 'onAfterMutate'] : []), 'onSaveCheckpoint'];
@@ -45,6 +47,32 @@ describe('Trainer', () => {
     expect(trainer.describeHooks()).to.match(/^onEpochEnd\s+scripted\(50\) → recorder\(100\)$/m);
     trainer.dispose();
     model.dispose();
+  });
+
+  it('keeps its run in any RunStorage: in memory it writes the checkpoint a directory run writes, byte for byte, and resumes from it', async () => {
+    const runIn = async (storage: RunStorage) => {
+      const s = tinySetup(4);
+      const t = new Trainer({ model: s.model, task: classificationTask(), train: s.trainLoader, epochs: 2, inputShape: s.inputShape, storage, plugins: [scriptedPolicy()] });
+      await t.fit();
+      t.dispose();
+      s.model.dispose();
+      return (await storage.read(CHECKPOINT_NAME))!;
+    };
+    const memory = new MemoryRunStorage();
+    const inMemory = await runIn(memory);
+    const onDisk = await runIn(directoryStorage(dir));
+    expect(await memory.list()).to.deep.equal([CHECKPOINT_NAME, METRICS_NAME].sort());
+    expect(inMemory.byteLength).to.be.greaterThan(1000);
+    expect(Buffer.compare(Buffer.from(inMemory), Buffer.from(onDisk)), 'checkpoint bytes').to.equal(0);
+    const fresh = tinySetup(9);
+    const resumed = new Trainer({ model: fresh.model, task: classificationTask(), train: fresh.trainLoader, epochs: 2, inputShape: fresh.inputShape, plugins: [scriptedPolicy()] });
+    const info = await resumed.resume(memory);
+    expect(info.epoch).to.equal(2);
+    const ckpt = parseCheckpoint(inMemory, 'memory');
+    for (const [k, v] of Object.entries(fresh.model.stateDict())) expect(maxAbsDiff(v, ckpt.model[k]), k).to.equal(0);
+    disposeCheckpoint(ckpt);
+    resumed.dispose();
+    fresh.model.dispose();
   });
 
   it('applies grow and cut function-preservingly, and keeps tensor counts steady across epochs', async () => {
@@ -73,7 +101,7 @@ describe('Trainer', () => {
         },
       },
     };
-    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 3, inputShape, outDir: dir, plugins: [scriptedPolicy(2), observer] });
+    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 3, inputShape, storage: directoryStorage(dir), plugins: [scriptedPolicy(2), observer] });
     const { history, events } = await trainer.fit();
     expect(events.map((e) => `${e.epoch}:${e.type}:${e.path}:${e.branches.join('+')}`)).to.deep.equal([
       '0:grow:features.0:kxk+1x1+1x1_kxk+1x1_avg+1xk+kx1',
@@ -118,7 +146,7 @@ describe('Trainer', () => {
 
   it('refuses a checkpoint from a different structure, and a corrupt one, with clear errors', async () => {
     const a = tinySetup(1);
-    const trainer = new Trainer({ model: a.model, task: classificationTask(), train: a.trainLoader, epochs: 2, inputShape: a.inputShape, outDir: dir, plugins: [scriptedPolicy()] });
+    const trainer = new Trainer({ model: a.model, task: classificationTask(), train: a.trainLoader, epochs: 2, inputShape: a.inputShape, storage: directoryStorage(dir), plugins: [scriptedPolicy()] });
     await trainer.fit();
     const file = trainer.checkpointFile!;
     trainer.dispose();
@@ -130,7 +158,7 @@ describe('Trainer', () => {
     const wider = tinyConvNet(1, 4, 10);
     const b = tinySetup(1);
     const other = new Trainer({ model: wider, task: classificationTask(), train: b.trainLoader, epochs: 2, inputShape: b.inputShape });
-    const err = await other.resume(file).catch((e) => e);
+    const err = await other.resume(directoryStorage(dir)).catch((e) => e);
     expect(err).to.be.instanceOf(CheckpointError);
     expect((err as Error).message).to.match(/does not match the model/).and.match(/has shape \[\d+(,\d+)*\] but the model expects/);
     other.dispose();
@@ -138,12 +166,13 @@ describe('Trainer', () => {
     b.model.dispose();
 
     const old = readCheckpointFile(file);
-    const oldRng = join(dir, 'old-rng.ckpt');
+    const oldRunDir = join(dir, 'old-rng');
+    const oldRng = join(oldRunDir, CHECKPOINT_NAME);
     await writeCheckpointFile(oldRng, { ...(old.meta as object), rng: { s: 12345, spare: null } }, old.tensors);
     tf.dispose([...old.tensors.values()]);
     const d = tinySetup(1);
     const fourth = new Trainer({ model: d.model, task: classificationTask(), train: d.trainLoader, epochs: 2, inputShape: d.inputShape });
-    const err3 = await fourth.resume(oldRng).catch((e) => e);
+    const err3 = await fourth.resume(directoryStorage(oldRunDir)).catch((e) => e);
     expect(err3).to.be.instanceOf(CheckpointError);
     expect((err3 as Error).message).to.equal(`cannot resume '${oldRng}': it holds the random-generator state of an earlier dyrep-ts (before the one xoshiro128** Rng); export it, or start the run again`);
     fourth.dispose();
@@ -153,7 +182,7 @@ describe('Trainer', () => {
     writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
     const c = tinySetup(1);
     const third = new Trainer({ model: c.model, task: classificationTask(), train: c.trainLoader, epochs: 2, inputShape: c.inputShape });
-    const err2 = await third.resume(file).catch((e) => e);
+    const err2 = await third.resume(directoryStorage(dir)).catch((e) => e);
     expect(err2).to.be.instanceOf(CheckpointError);
     expect((err2 as Error).message).to.match(/truncated/);
     third.dispose();
@@ -169,7 +198,7 @@ describe('Trainer', () => {
           ctx.proposeMutation({ source: 'static', ops: [{ type: 'grow', path: 'features.0', branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'], gate: 1, dropFollowingBn: true }] }),
       },
     };
-    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, epochs: 1, inputShape, outDir: dir, plugins: [staticDbb] });
+    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, epochs: 1, inputShape, storage: directoryStorage(dir), plugins: [staticDbb] });
     await trainer.fit();
     expect(model.getModule('features.1').constructor.name).to.equal('Identity');
     const fresh = tinySetup(9).model;
@@ -190,7 +219,7 @@ describe('Trainer', () => {
     const base = classificationTask();
     let calls = 0;
     const poisoned: Task<ClassificationBatch> = { ...base, loss: (m, b) => tf.tidy(() => tf.mul(base.loss(m, b), ++calls > 3 ? NaN : 1)) as tf.Scalar };
-    const trainer = new Trainer({ model, task: poisoned, train: trainLoader, epochs: 3, inputShape, outDir: dir });
+    const trainer = new Trainer({ model, task: poisoned, train: trainLoader, epochs: 3, inputShape, storage: directoryStorage(dir) });
     const err = await trainer.fit().catch((e) => e);
     expect(err).to.be.instanceOf(NonFiniteLossError);
     expect((err as Error).message).to.match(/loss is NaN at epoch 2, step 3/);

@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '@dyrep/nn';
-import { readCheckpoint, restoreModel, disposeCheckpoint, CheckpointError, type LoadedCheckpoint } from '@dyrep/trainer';
+import { restoreModel, disposeCheckpoint, CheckpointError, type LoadedCheckpoint } from '@dyrep/trainer';
+import { readCheckpoint } from '@dyrep/trainer/node';
 import { ConfigError, resolveTrainConfig } from '../config/load-config';
 import type { TrainConfig } from '../config/schema';
 import { buildModel } from './training-run';

@@ -1,5 +1,6 @@
 import { createCenterNet, type CenterNet, type CenterNetOptions } from '@dyrep/detection';
-import { CheckpointError, disposeCheckpoint, readCheckpoint } from '@dyrep/trainer';
+import { CheckpointError, disposeCheckpoint } from '@dyrep/trainer';
+import { readCheckpoint } from '@dyrep/trainer/node';
 import type { DetectConfig } from '../config/detect-schema';
 import { resolveCheckpointPath, restoreTrained } from './checkpoint-model';
 

@@ -7,7 +7,8 @@ import { createPolicy } from '@dyrep/evolution';
 import { countParams, manualSeed } from '@dyrep/nn';
 import { fuseModel, listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
-import { MetricsLog, Trainer, createProgress, silentProgress, warmupCosineSchedule, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
+import { MetricsLog, Trainer, silentProgress, warmupCosineSchedule, type EpochRecord, type StructureEvent } from '@dyrep/trainer';
+import { createProgress } from '@dyrep/trainer/node';
 import { ConfigError } from '../config/load-config';
 import type { DetectConfig } from '../config/detect-schema';
 import { directoryStorage, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
@@ -105,14 +106,14 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
   if (c.freezeBackboneEpochs > 0) plugins.push(freezeBackbone(c.freezeBackboneEpochs));
   const steps = c.epochs * train.numBatches;
   const trainer = new Trainer({
-    model, task, train, validation: val, epochs: c.epochs, plugins, progress, outDir: c.out,
+    model, task, train, validation: val, epochs: c.epochs, plugins, progress, storage: directoryStorage(c.out),
     inputShape: [...inputSize, channels],
     lr: warmupCosineSchedule(c.lr, steps, Math.min(c.warmupEpochs * train.numBatches, Math.floor(steps / 2)), Math.min(c.lrMin, c.lr)),
     meta: meta() as unknown as Record<string, unknown>,
   });
   try {
     if (c.resume) {
-      const info = await trainer.resume(checkpoint);
+      const info = await trainer.resume();
       progress.log(`resumed from ${checkpoint} at epoch ${info.epoch + 1}`);
     }
     const fit = await trainer.fit();

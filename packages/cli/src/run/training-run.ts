@@ -8,7 +8,8 @@ import { createModel, getModelInfo, type ImageModel } from '@dyrep/models';
 import { createPolicy, listPolicies } from '@dyrep/evolution';
 import { createMetric } from '@dyrep/saliency';
 import { countFlops, countParams, manualSeed, type Module } from '@dyrep/nn';
-import { MetricsLog, Trainer, TrainingStoppedError, classificationTask, readCheckpointMeta, cosineSchedule, withWarmup, createProgress, silentProgress, type ClassificationBatch, type EpochRecord, type ProgressReporter, type StructureEvent } from '@dyrep/trainer';
+import { MetricsLog, Trainer, TrainingStoppedError, classificationTask, cosineSchedule, withWarmup, silentProgress, type ClassificationBatch, type EpochRecord, type ProgressReporter, type StructureEvent } from '@dyrep/trainer';
+import { createProgress, readCheckpointMeta } from '@dyrep/trainer/node';
 import type { Plugin } from '@dyrep/core';
 import type { TrainConfig } from '../config/schema';
 import { ConfigError } from '../config/load-config';
@@ -153,7 +154,7 @@ async function trainLocked(config: TrainConfig, options: RunOptions, progress: P
     optimizer: { momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, decayBiasAndNorm: config.decayBiasAndNorm },
     plugins: [...buildPlugins(config), ...(options.plugins ?? [])],
     inputShape: data.inputShape,
-    outDir: out,
+    storage: directoryStorage(out),
     progress,
     meta: { config, classNames: data.classNames, inputShape: data.inputShape, normalization: data.normalization },
   });
