@@ -2,8 +2,9 @@
 // Browser smoke test: bundles tools/browser-smoke/app.ts with esbuild for `platform: 'browser'`
 // (the packages' browser-safe main entries, built dist, no Node built-ins allowed), serves it on
 // 127.0.0.1 and runs it in headless Chromium through playwright-core. The app trains a small net
-// with the dyrep policy until a conv grows, fuses it, checks fused == trained, and makes ONNX bytes
-// and tfjs artifacts in memory. Usage: node tools/browser-smoke.mjs [--chromium /usr/bin/chromium]
+// with the Trainer and the dyrep policy (checkpoint and metrics in a MemoryRunStorage) until convs
+// grow, resumes from the in-memory checkpoint, fuses, checks fused == trained (max |Δ|), and makes
+// ONNX bytes and tfjs artifacts in memory. Usage: node tools/browser-smoke.mjs [--chromium /usr/bin/chromium]
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

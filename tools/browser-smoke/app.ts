@@ -1,19 +1,22 @@
 // The browser smoke app (bundled by tools/browser-smoke.mjs for `platform: 'browser'`, run in
-// headless Chromium): build a small net, train it a few SGD steps, grow the conv with the highest
-// SynFlow saliency into a full rep-block (the dyrep policy's grow step), train on, fuse, produce
-// ONNX bytes and tfjs artifacts in memory, and check the fused network computes what the trained
-// one computes. The trainer (and so the dyrep policy plugin driving it) is not in the bundle yet:
-// its checkpoint and progress code still imports Node built-ins (docs/releasing.md).
+// headless Chromium). With the packages' browser-safe main entries only: build a small net, train
+// it with the Trainer and the `dyrep` policy (SynFlow saliency) until the policy has grown a conv
+// into a rep-block, the checkpoint and metrics kept in a MemoryRunStorage; resume a fresh trainer
+// from that checkpoint; fuse (deploy) and check the fused network computes what the trained one
+// computes (max |Δ|); make ONNX bytes and tfjs artifacts in memory; no tensor leaked.
 // The verdict goes to `window.smokeResult`.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-layers';
+import { MemoryRunStorage, type BatchSource } from '@dyrep/core';
 import { createPolicy } from '@dyrep/evolution';
-import { deploy, toOnnxBytes, toTfjsArtifacts } from '@dyrep/exporter';
+import { deploy, readOnnxMetadata, toOnnxBytes, toTfjsArtifacts } from '@dyrep/exporter';
 import { createModel } from '@dyrep/models';
-import { Rng, type Module } from '@dyrep/nn';
-import { growAt, listGrowableConvs } from '@dyrep/rep-blocks';
-import { createMetric, saliencyCollector } from '@dyrep/saliency';
+import { countParams, manualSeed } from '@dyrep/nn';
+import { listRepBlocks } from '@dyrep/rep-blocks';
+import { saliencyCollector } from '@dyrep/saliency';
+import { CHECKPOINT_NAME, METRICS_NAME, Trainer, classificationTask, type ClassificationBatch } from '@dyrep/trainer';
 
 declare global {
   interface Window {
@@ -24,76 +27,101 @@ declare global {
 const SIZE = 12;
 const CLASSES = 3;
 const BATCH = 8;
+const BATCHES = 3;
+const EPOCHS = 3;
+const INPUT: [number, number, number] = [SIZE, SIZE, 1];
 
-/** One fixed random batch (labels depend on the mean brightness). */
-function batch(seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  return tf.tidy(() => {
-    const x = tf.randomUniform([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
-    const labels = tf.cast(tf.floor(tf.mul(tf.mean(x, [1, 2, 3]), CLASSES * 0.999)), 'int32') as tf.Tensor1D;
-    return { x, y: tf.oneHot(labels, CLASSES) as tf.Tensor2D };
-  });
+/** Synthetic batches whose label is the image's brightness tercile; the same batches every epoch. */
+function syntheticBatches(seed: number): BatchSource<ClassificationBatch> {
+  return {
+    numBatches: BATCHES,
+    async *epoch() {
+      for (let b = 0; b < BATCHES; b++) {
+        yield tf.tidy(() => {
+          const x = tf.randomUniform([BATCH, ...INPUT], 0, 1, 'float32', seed + b) as tf.Tensor4D;
+          const y = tf.cast(tf.floor(tf.mul(tf.mean(x, [1, 2, 3]), CLASSES * 0.999)), 'int32') as tf.Tensor1D;
+          return { x, y, size: BATCH };
+        });
+      }
+    },
+  };
 }
 
-/** Plain SGD steps on the model's parameters; returns the last step's gradients by path (caller disposes). */
-function trainSteps(model: Module, steps: number, lr: number): Map<string, tf.Tensor> {
-  model.train();
-  const named = model.namedParameters();
-  let grads = new Map<string, tf.Tensor>();
-  for (let step = 0; step < steps; step++) {
-    const { x, y } = batch(100 + step);
-    const { value, grads: byName } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.forward(x)) as tf.Scalar, named.map(([, v]) => v));
-    tf.dispose([...grads.values()]);
-    grads = new Map();
-    for (const [path, v] of named) {
-      const g = byName[v.name];
-      if (!g) continue;
-      v.assign(tf.tidy(() => tf.sub(v, tf.mul(g, lr))));
-      grads.set(path, g);
-    }
-    tf.dispose([x, y, value]);
-  }
-  return grads;
+function trainer(model: ReturnType<typeof createModel>, storage: MemoryRunStorage, epochs: number): Trainer<ClassificationBatch> {
+  const saliency = saliencyCollector({ metric: 'synflow', seed: 1 });
+  return new Trainer({
+    model,
+    task: classificationTask(),
+    train: syntheticBatches(100),
+    validation: syntheticBatches(200),
+    epochs,
+    lr: 0.05,
+    inputShape: INPUT,
+    storage,
+    plugins: [saliency, createPolicy('dyrep', { saliency, adjustInterval: 1, recalBnBatches: 2 })],
+  });
 }
 
 async function run(): Promise<string[]> {
   await tf.setBackend('cpu');
   const lines: string[] = [`tfjs ${tf.version_core}, backend ${tf.getBackend()}`];
+  const n0 = tf.memory().numTensors;
+  manualSeed(3);
   const model = createModel('resnet18', { width: 0.0625, numClasses: CLASSES, inChannels: 1, stem: 'cifar' });
-  if (typeof createPolicy('dyrep', { saliency: saliencyCollector() }).id !== 'string') throw new Error('the dyrep policy did not load');
-  const grads = trainSteps(model, 3, 0.05);
-  const synflow = createMetric('synflow');
-  const rng = new Rng(1);
-  const scored = listGrowableConvs(model).map(({ path, conv }) => {
-    const g = grads.get(`${path}.weight`);
-    const score = g ? tf.tidy(() => synflow(conv.weight, g, rng).dataSync()[0]) : -Infinity;
-    return { path, score };
-  });
-  tf.dispose([...grads.values()]);
-  const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
-  growAt(model, best.path, { branches: 'full' });
-  lines.push(`trained 3 steps; grew ${best.path} (highest SynFlow of ${scored.length} convs) into a full rep-block`);
-  tf.dispose([...trainSteps(model, 2, 0.05).values()]);
-  lines.push('trained 2 more steps with the new branches');
+  const params0 = countParams(model);
+  const storage = new MemoryRunStorage('browser');
+  const t = trainer(model, storage, EPOCHS);
+  const fit = await t.fit();
+  t.dispose();
+  const grows = fit.events.filter((e) => e.type === 'grow');
+  if (!grows.length) throw new Error(`the dyrep policy grew nothing in ${EPOCHS} epochs (events: ${JSON.stringify(fit.events)})`);
+  const blocks = listRepBlocks(model).length;
+  lines.push(
+    `Trainer + dyrep policy: ${EPOCHS} epochs × ${BATCHES} batches, loss ${fit.history.map((h) => h.trainLoss.toFixed(3)).join(' → ')}; ` +
+      `grew ${grows.map((e) => e.path).join(', ')} (${blocks} rep-blocks, ${params0} → ${countParams(model)} params)`,
+  );
+  const stored = await storage.list();
+  for (const name of [CHECKPOINT_NAME, METRICS_NAME]) if (!stored.includes(name)) throw new Error(`the run's storage has no ${name} (has ${stored.join(', ')})`);
+  const sizes: string[] = [];
+  for (const name of stored) sizes.push(`${name} (${(((await storage.read(name))?.byteLength ?? 0) / 1024).toFixed(1)} KiB)`);
+  lines.push(`MemoryRunStorage holds ${sizes.join(', ')}`);
+
+  // A fresh plain network resumed from the in-memory checkpoint gets the grown structure and the same weights.
+  manualSeed(99);
+  const resumedModel = createModel('resnet18', { width: 0.0625, numClasses: CLASSES, inChannels: 1, stem: 'cifar' });
+  const resumed = trainer(resumedModel, storage, EPOCHS);
+  const info = await resumed.resume();
+  resumed.dispose();
   model.eval();
-  const x = tf.randomUniform([4, SIZE, SIZE, 1], 0, 1, 'float32', 7);
-  const before = tf.memory().numTensors;
-  const deployed = deploy(model, { inputShape: [1, SIZE, SIZE, 1] });
+  resumedModel.eval();
+  const x = tf.randomUniform([4, ...INPUT], 0, 1, 'float32', 7);
+  const resumeDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.forward(x), resumedModel.forward(x)))).dataSync()[0]);
+  if (resumeDiff !== 0 || listRepBlocks(resumedModel).length !== blocks) throw new Error(`the resumed network differs: max |Δ| ${resumeDiff}, ${listRepBlocks(resumedModel).length} rep-blocks`);
+  lines.push(`resumed a fresh network from the in-memory checkpoint (epoch ${info.epoch}): same structure, max |Δ| 0`);
+  resumedModel.dispose();
+
+  const deployed = deploy(model, { inputShape: [1, ...INPUT] });
   const trainedOut = model.forward(x);
   const fusedOut = deployed.forward(x);
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(trainedOut, fusedOut))).dataSync()[0]);
-  if (!(diff < 1e-4)) throw new Error(`fused output differs from the trained one by ${diff}`);
-  lines.push(`fused: max |Δ| ${diff.toExponential(2)} vs the trained network`);
+  const scale = tf.tidy(() => tf.max(tf.abs(trainedOut)).dataSync()[0]);
   tf.dispose([trainedOut, fusedOut]);
-  const onnx = toOnnxBytes(deployed);
-  if (!(onnx.bytes.byteLength > 1000) || !onnx.nodes) throw new Error(`ONNX export produced ${onnx.bytes.byteLength} bytes`);
+  if (!(diff <= 1e-4 * Math.max(1, scale))) throw new Error(`fused output differs from the trained one by ${diff} (outputs up to ${scale})`);
+  if (listRepBlocks(deployed).length !== 0) throw new Error('the deployed network still has rep-blocks');
+  lines.push(`fused: ${countParams(deployed)} params, no rep-blocks; max |Δ| ${diff.toExponential(2)} vs the trained network (outputs up to ${scale.toFixed(2)})`);
+
+  const onnx = toOnnxBytes(deployed, { architecture: 'resnet18' });
+  const meta = readOnnxMetadata(onnx.bytes);
+  if (!(onnx.bytes.byteLength > 1000) || !onnx.nodes || meta?.architecture !== 'resnet18') throw new Error(`ONNX export produced ${onnx.bytes.byteLength} bytes, metadata ${JSON.stringify(meta)}`);
   const { artifacts } = await toTfjsArtifacts(deployed);
   if (!artifacts.weightSpecs?.length) throw new Error('tfjs export produced no weights');
   lines.push(`ONNX ${onnx.bytes.byteLength} bytes (${onnx.nodes} nodes), tfjs artifacts with ${artifacts.weightSpecs.length} weights, in memory`);
   deployed.dispose();
+  model.dispose();
   x.dispose();
-  const after = tf.memory().numTensors;
-  if (after !== before - 1) throw new Error(`deploy/export leaked tensors: ${before} before, ${after} after disposing the deployed copy and the input`);
-  lines.push(`tensors: ${before} before deploy, ${after} after disposing the deployed copy and the input (no leak)`);
+  const n1 = tf.memory().numTensors;
+  if (n1 !== n0) throw new Error(`tensors leaked: ${n0} before the run, ${n1} after disposing everything`);
+  lines.push(`tensors: ${n0} before, ${n1} after (no leak)`);
   return lines;
 }
 
