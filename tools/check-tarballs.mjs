@@ -2,9 +2,9 @@
 // Packs every public @dyrep/* package (`npm pack`, whose `prepack` builds through the nx cache)
 // and checks what a user would download: publint (package.json vs files, `--strict`),
 // arethetypeswrong (types resolve for `import` and `require` under node16 and bundlers),
-// LICENSE/README/dist present, and no package.json bundled into dist (versions are stamped
-// constants), plus the package.json conventions of docs/releasing.md (metadata, prepack,
-// ^ranges between siblings, no sibling peers, one tfjs peer range). One line per problem, naming the package; exit 1 if there is any.
+// LICENSE/README/dist present and nothing else, and no package.json bundled into dist (versions
+// are stamped constants). The package.json conventions are tools/check-packages.mjs (a quality
+// gate). One line per problem, naming the package; exit 1 if there is any.
 // Usage: node tools/check-tarballs.mjs [--keep]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,18 +33,6 @@ try {
   const packages = readdirSync(join(root, 'packages'))
     .map((d) => JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')))
     .filter((p) => !p.private);
-  const tfRange = packages.find((p) => p.name === '@dyrep/cli').peerDependencies['@tensorflow/tfjs-core'];
-  for (const p of packages) {
-    for (const field of ['repository', 'homepage', 'bugs', 'engines']) if (!p[field]) problems.push(`${p.name}: package.json has no ${field}`);
-    if (!p.scripts?.prepack) problems.push(`${p.name}: package.json has no prepack build`);
-    for (const kind of ['dependencies', 'peerDependencies', 'devDependencies']) {
-      for (const [dep, range] of Object.entries(p[kind] ?? {})) {
-        if (dep.startsWith('@dyrep/') && kind === 'peerDependencies') problems.push(`${p.name}: ${dep} is a peer dependency; make it a dependency (a sibling peer turns its releases into majors, docs/releasing.md)`);
-        else if (dep.startsWith('@dyrep/') && !range.startsWith('^')) problems.push(`${p.name}: ${kind}.${dep} is '${range}'; internal dependencies are ^ranges`);
-        if (dep.startsWith('@tensorflow/') && kind === 'peerDependencies' && range !== tfRange) problems.push(`${p.name}: peer ${dep} is '${range}'; every tfjs peer is '${tfRange}'`);
-      }
-    }
-  }
   const packed = JSON.parse(
     execFileSync('npm', ['pack', '--json', '--pack-destination', work, ...packages.flatMap((p) => ['-w', p.name])], {
       cwd: root,

@@ -3,6 +3,7 @@
 # printing its output. Run by .ci/run after `npm ci`; run it locally before landing.
 #   lint      biome lint (biome.json: recommended rules minus style-only ones; no formatter)
 #   sherif    one version of each dependency across the workspace, sorted dependency maps
+#   packages  the package.json conventions of docs/releasing.md (tools/check-packages.mjs)
 #   versions  src/version.ts matches package.json (tools/stamp-versions.mjs --check)
 #   types     tsc --noEmit over every package (nx typecheck) and over tools/
 #   knip      no unused files, exports or dependencies
@@ -25,6 +26,7 @@ gate() {
 }
 gate lint npm run -s lint
 gate sherif npm run -s sherif
+gate packages node tools/check-packages.mjs
 gate versions node tools/stamp-versions.mjs --check
 gate types-packages npm run -s typecheck
 gate types-tools npm run -s typecheck:tools
