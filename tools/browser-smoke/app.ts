@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-layers';
 import { MemoryRunStorage, type BatchSource } from '@dyrep/core';
 import { createPolicy } from '@dyrep/evolution';
 import { deploy, readOnnxMetadata, toOnnxBytes, toTfjsArtifacts } from '@dyrep/exporter';
