@@ -2,7 +2,8 @@
 // The package.json conventions of docs/releasing.md, checked on the source tree (fast; a quality
 // gate, so a new package that misses one fails before anything is packed):
 //   every public @dyrep/* package has description, license MIT, author, repository (with its
-//   directory), homepage, bugs, engines, publishConfig.access public, a prepack build, `files`
+//   directory), homepage, bugs, engines, publishConfig.access public, a prepack build of the
+//   package alone (no task dependencies: publishes run concurrently), `files`
 //   with dist, README.md, CHANGELOG.md and LICENSE, and a LICENSE file equal to the root one;
 //   siblings are ^ranges, never peers; every tfjs peer is the one range the CLI declares;
 //   private packages are ignored by changesets. `tools/new-package.mjs` scaffolds all of this.
@@ -38,7 +39,13 @@ for (const { dir, file, pkg } of packages) {
   if (!pkg.bugs?.url) say('no bugs.url');
   if (!pkg.engines?.node) say('no engines.node');
   if (pkg.publishConfig?.access !== 'public') say('publishConfig.access must be "public"');
-  if (!pkg.scripts?.prepack?.includes('build')) say('no prepack build (npm pack/publish would ship a stale dist)');
+  const prepack = `nx run ${pkg.name}:build --exclude-task-dependencies --output-style=static 1>&2`;
+  if (pkg.scripts?.prepack !== prepack) {
+    // Without a prepack, npm pack/publish ships a stale dist. With task dependencies, the
+    // concurrent prepacks of `changeset publish` rebuild each other's dist while it is packed
+    // (the rehearsal once published @dyrep/data without dist).
+    say(`scripts.prepack must be '${prepack}'`);
+  }
   for (const f of ['dist', 'README.md', 'CHANGELOG.md', 'LICENSE']) if (!pkg.files?.includes(f)) say(`"files" does not list ${f}`);
   const own = join(root, 'packages', dir, 'LICENSE');
   if (!existsSync(own)) say('packages/' + dir + '/LICENSE is missing (copy the root LICENSE)');

@@ -49,7 +49,7 @@ const pkg = {
     build: 'tsup',
     typecheck: 'tsc -p tsconfig.json --noEmit',
     test: 'mocha',
-    ...(isPrivate ? {} : { prepack: `nx run @dyrep/${name}:build --output-style=static 1>&2` }),
+    ...(isPrivate ? {} : { prepack: `nx run @dyrep/${name}:build --exclude-task-dependencies --output-style=static 1>&2` }),
   },
   // tfjs is a peer range (docs/releasing.md); sibling packages go in as "^<version>" ranges.
   peerDependencies: { '@tensorflow/tfjs-core': '^4.20.0' },

@@ -245,7 +245,15 @@ try {
     const doc = res.ok ? await res.json() : {};
     if (doc['dist-tags']?.latest !== version) fail(`${name}@${version} is not on the local registry (latest: ${doc['dist-tags']?.latest ?? res.status})`);
   }
-  step(`changeset publish: ${before.size} packages published at ${version}`);
+  for (const [name, p] of before) {
+    // What was uploaded: every tarball must carry its build (concurrent prepacks once shipped one without dist/).
+    const tarball = join(work, 'registry', 'storage', name, `${name.split('/')[1]}-${version}.tgz`);
+    const files = run('tar', ['tzf', tarball], { cwd: work }).split('\n');
+    for (const f of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/LICENSE', 'package/CHANGELOG.md']) {
+      if (!files.includes(f)) fail(`the published ${name}@${version} (packages/${p.dir}) has no ${f.slice('package/'.length)}`);
+    }
+  }
+  step(`changeset publish: ${before.size} packages published at ${version}, each tarball with dist, LICENSE and CHANGELOG.md`);
   const lowTf = lowestTfjs();
   checkRepBlocksAlone(registry.url, version, lowTf);
   checkCliAlone(registry.url, version, lowTf);
