@@ -125,7 +125,11 @@ function checkVersioning(before) {
 function startRegistry() {
   const child = spawn(process.execPath, [join(root, 'tools', 'local-registry.mjs'), join(work, 'registry')], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((done, reject) => {
-    const timer = setTimeout(() => reject(new Error('release rehearsal: verdaccio did not start within 60 s')), 60_000);
+    // Generous: on a saturated 2-core machine verdaccio has taken over a minute to start.
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error('release rehearsal: verdaccio did not start within 300 s'));
+    }, 300_000);
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
