@@ -208,19 +208,7 @@ function checkCliAlone(url, version, lowTf) {
   const reported = run('npx', ['--no-install', 'dyrep', '--version'], { cwd: dir }).trim();
   if (reported !== version) fail(`npx dyrep --version printed '${reported}', expected ${version}`);
   step(`@dyrep/cli alone: ${tree.length} @dyrep packages at ${version}, no onnxruntime-web, \`npx dyrep --version\` → ${reported}`);
-  writeFileSync(
-    join(dir, 'tiny.yaml'),
-    'model: resnet18\nwidth: 0.0625\nstem: cifar\ndataset: synthetic\ntrain_limit: 96\ntest_limit: 32\nepochs: 2\nbatch_size: 32\nlr: 0.05\npolicy: dyrep\nadjust_interval: 1\ntop_k: 2\nrecal_bn_iters: 1\nseed: 0\n',
-  );
-  const train = (label) => {
-    rmSync(join(dir, 'run'), { recursive: true, force: true });
-    const out = run('npx', ['--no-install', 'dyrep', 'train', '--config', 'tiny.yaml', '--out', 'run', '--backend', 'wasm'], { cwd: dir });
-    const summary = readJson(join(dir, 'run', 'summary.json'));
-    if (!/test accuracy/.test(out) || !existsSync(join(dir, 'run', 'export', 'model.onnx'))) fail(`dyrep train (${label}) did not finish a run:\n${out}`);
-    if (!summary.events?.some((e) => e.type === 'grow')) fail(`dyrep train (${label}) grew nothing: ${JSON.stringify(summary.events)}`);
-    return `${summary.events.length} structure changes, test accuracy ${summary.testAccuracy}`;
-  };
-  step(`dyrep train on synthetic data (tfjs ${installedVersion(dir, '@tensorflow/tfjs-core')}): ${train('latest tfjs')}`);
+  step(`dyrep train on synthetic data (tfjs ${installedVersion(dir, '@tensorflow/tfjs-core')}): ${tinyTraining(dir, 'latest tfjs')}`);
   let hint = '';
   try {
     execFileSync('npx', ['--no-install', 'dyrep', 'eval', '--model', join('run', 'export', 'model.onnx'), '--dataset', 'synthetic', '--test-limit', '8'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -229,9 +217,27 @@ function checkCliAlone(url, version, lowTf) {
   }
   if (!/^dyrep: .*npm install onnxruntime-web/.test(hint) || hint.includes('\n')) fail(`dyrep eval of an .onnx without onnxruntime-web should fail with a one-line install hint, got: '${hint}'`);
   step(`without onnxruntime-web: ${hint}`);
-  install(dir, ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm'].map((p) => `${p}@${lowTf}`));
-  if (installedVersion(dir, '@tensorflow/tfjs-core') !== lowTf) fail(`could not install tfjs-core ${lowTf} next to @dyrep/cli`);
-  step(`dyrep train on synthetic data (tfjs ${lowTf}, the lowest the peer ranges allow): ${train(`tfjs ${lowTf}`)}`);
+  // A user on the lowest tfjs installs the CLI next to it in one command (downgrading tfjs inside
+  // an existing tree is an npm ERESOLVE, as for any peer set, and is not what users do).
+  const low = emptyProject('cli-lowest-tfjs', url);
+  install(low, ['@dyrep/cli', ...['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm'].map((p) => `${p}@${lowTf}`)]);
+  for (const p of ['tfjs', 'tfjs-core', 'tfjs-layers', 'tfjs-backend-wasm']) {
+    if (installedVersion(low, `@tensorflow/${p}`) !== lowTf) fail(`@tensorflow/${p} is ${installedVersion(low, `@tensorflow/${p}`)} next to @dyrep/cli, expected ${lowTf}`);
+  }
+  step(`dyrep train on synthetic data (tfjs ${lowTf}, the lowest the peer ranges allow): ${tinyTraining(low, `tfjs ${lowTf}`)}`);
+}
+
+/** A tiny `dyrep train` with the dyrep policy on synthetic data in `dir`; it must grow and export. */
+function tinyTraining(dir, label) {
+  writeFileSync(
+    join(dir, 'tiny.yaml'),
+    'model: resnet18\nwidth: 0.0625\nstem: cifar\ndataset: synthetic\ntrain_limit: 96\ntest_limit: 32\nepochs: 2\nbatch_size: 32\nlr: 0.05\npolicy: dyrep\nadjust_interval: 1\ntop_k: 2\nrecal_bn_iters: 1\nseed: 0\n',
+  );
+  const out = run('npx', ['--no-install', 'dyrep', 'train', '--config', 'tiny.yaml', '--out', 'run', '--backend', 'wasm'], { cwd: dir });
+  const summary = readJson(join(dir, 'run', 'summary.json'));
+  if (!/test accuracy/.test(out) || !existsSync(join(dir, 'run', 'export', 'model.onnx'))) fail(`dyrep train (${label}) did not finish a run:\n${out}`);
+  if (!summary.events?.some((e) => e.type === 'grow')) fail(`dyrep train (${label}) grew nothing: ${JSON.stringify(summary.events)}`);
+  return `${summary.events.length} structure changes, test accuracy ${summary.testAccuracy}`;
 }
 
 let registry;
