@@ -4,7 +4,8 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cosineSchedule, readCheckpointFile } from '@dyrep/trainer';
+import { cosineSchedule } from '@dyrep/trainer';
+import { readCheckpointFile } from '@dyrep/trainer/node';
 import { useBackend } from '@dyrep/test-utils';
 import { main } from '../src/program';
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
-import { readCheckpointMeta, type CheckpointMeta } from '@dyrep/trainer';
+import type { CheckpointMeta } from '@dyrep/trainer';
+import { readCheckpointMeta } from '@dyrep/trainer/node';
 import { TRAIN_OPTION_NAMES, type TrainConfig } from './schema';
 import { ConfigError, flagName, resolveTrainConfig } from './load-config';
 
