@@ -39,8 +39,13 @@ function dyrep(args: string[], prelude = '', timeout = 540_000): Promise<Result>
 async function dyrepHere(args: string[]): Promise<Result> {
   const captured = { stdout: '', stderr: '' };
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((captured.stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((captured.stderr += chunk), true)) as typeof process.stderr.write;
+  const capture = (stream: 'stdout' | 'stderr') =>
+    ((chunk: string) => {
+      captured[stream] += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture('stdout');
+  process.stderr.write = capture('stderr');
   try {
     const code = await main(args);
     return { code, ...captured };
@@ -60,8 +65,14 @@ function startUntil(args: string[], marker: RegExp, command?: string) {
   const exited = new Promise<Result>((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })));
   const ready = new Promise<void>((done, fail) => {
     const seen = () => marker.test(stdout + stderr) && done();
-    child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), seen()));
-    child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), seen()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      seen();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      seen();
+    });
     void exited.then((r) => fail(new Error(`exited before ${marker}: ${r.code} ${r.stdout} ${r.stderr}`)));
   });
   return { child, ready, exited, output: () => stdout + stderr };

@@ -12,7 +12,7 @@ import { ConfigError, flagName, resolveTrainConfig } from './load-config';
  * remaining step gets the LR a run started with those epochs would use at that step (so a finished
  * run given more epochs continues with a warm restart from that point of the longer cosine).
  */
-export const RESUMABLE_OPTIONS: readonly (keyof TrainConfig)[] = ['epochs', 'backend', 'export', 'out', 'resume'];
+const RESUMABLE_OPTIONS: readonly (keyof TrainConfig)[] = ['epochs', 'backend', 'export', 'out', 'resume'];
 
 /** Path of the checkpoint of the run in `out`. */
 export function runCheckpoint(out: string): string {
