@@ -47,7 +47,8 @@ try {
     for (const required of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']) {
       if (!files.has(required)) problems.push(`${t.name}: the tarball has no ${required}`);
     }
-    const stray = [...files].filter((f) => !/^(dist|bin|configs)\//.test(f) && !['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json'].includes(f));
+    // Besides dist: the cli's bin and configs, the backend's wasm pthread worker (loaded at run time).
+    const stray = [...files].filter((f) => !/^(dist|bin|configs|wasm)\//.test(f) && !['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json'].includes(f));
     if (stray.length) problems.push(`${t.name}: unexpected files in the tarball: ${stray.join(', ')}`);
     const dir = join(work, t.name.replace('/', '+'));
     mkdirSync(dir, { recursive: true });
