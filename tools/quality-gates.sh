@@ -5,6 +5,8 @@
 #   sherif    one version of each dependency across the workspace, sorted dependency maps
 #   packages  the package.json conventions of docs/releasing.md (tools/check-packages.mjs)
 #   versions  src/version.ts matches package.json (tools/stamp-versions.mjs --check)
+#   graph     docs/architecture.md's package graph matches the package.json files, and only the
+#             CLI depends on the trainer (tools/package-graph.mjs --check)
 #   types     tsc --noEmit over every package (nx typecheck) and over tools/
 #   knip      no unused files, exports or dependencies
 set -euo pipefail
@@ -28,6 +30,7 @@ gate lint npm run -s lint
 gate sherif npm run -s sherif
 gate packages node tools/check-packages.mjs
 gate versions node tools/stamp-versions.mjs --check
+gate graph node tools/package-graph.mjs --check
 gate types-packages npm run -s typecheck
 gate types-tools npm run -s typecheck:tools
 gate knip npm run -s knip
