@@ -3,16 +3,7 @@
 //   npx tsx --conditions=@dyrep/source tools/bench-data.ts [--backend wasm|cpu] [--repeats 3]
 import { cpus, loadavg } from 'node:os';
 import { initBackend } from '@dyrep/backend';
-import {
-  createSyntheticDataset,
-  DataLoader,
-  evalTransforms,
-  loadFashionMnist,
-  resolveFashionMnistDir,
-  trainTransforms,
-  type Dataset,
-  type PipelineName,
-} from '@dyrep/data';
+import { createSyntheticDataset, DataLoader, evalTransforms, loadFashionMnist, resolveFashionMnistDir, trainTransforms, type Dataset, type PipelineName } from '@dyrep/data';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,13 +67,19 @@ async function timeEpoch(ds: Dataset, pipeline: PipelineName, train: boolean, pr
 const choice = await initBackend(backend);
 const resolved = await resolveFashionMnistDir();
 const cpu = cpus();
-console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs backend ${choice.backend}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs backend ${choice.backend}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log(`fashion-mnist from ${resolved.dir} (${resolved.source}); ${repeats} repeats, median reported\n`);
 
 const read = await timeRead();
 console.log(`| measurement | median | runs |`);
 console.log(`|---|---|---|`);
-console.log(`| read all ${read.n.toLocaleString('en')} Fashion-MNIST images (gunzip + parse, train ∥ test) | ${(median(read.ms) / 1000).toFixed(2)} s | ${read.ms.map((m) => (m / 1000).toFixed(2)).join(', ')} s |`);
+console.log(
+  `| read all ${read.n.toLocaleString('en')} Fashion-MNIST images (gunzip + parse, train ∥ test) | ${(median(read.ms) / 1000).toFixed(2)} s | ${read.ms.map((m) => (m / 1000).toFixed(2)).join(', ')} s |`,
+);
 
 const fmnist = await loadFashionMnist();
 // Per-batch cost does not depend on the dataset size; 10,000 examples keep generation short.

@@ -27,16 +27,35 @@ const classifierOut = join(out, 'classifier');
 const t0 = performance.now();
 const cls = await runTraining(
   resolveTrainConfig({
-    model: 'resnet18', width: 0.125, stem: 'imagenet', dataset: 'fashion-mnist', trainLimit: Number(arg('classifier-limit', '2000')), testLimit: 1000,
-    epochs: Number(arg('classifier-epochs', '3')), batchSize: 64, lr: 0.1, policy: 'dyrep', adjustInterval: 1, topK: 2, recalBnBatches: 5,
-    backend, seed, out: classifierOut, export: [],
+    model: 'resnet18',
+    width: 0.125,
+    stem: 'imagenet',
+    dataset: 'fashion-mnist',
+    trainLimit: Number(arg('classifier-limit', '2000')),
+    testLimit: 1000,
+    epochs: Number(arg('classifier-epochs', '3')),
+    batchSize: 64,
+    lr: 0.1,
+    policy: 'dyrep',
+    adjustInterval: 1,
+    topK: 2,
+    recalBnBatches: 5,
+    backend,
+    seed,
+    out: classifierOut,
+    export: [],
   }),
   { overwrite: true, progress: false },
 );
 const classifierMinutes = (performance.now() - t0) / 60000;
 console.error(`classifier: top-1 ${(cls.testAccuracy * 100).toFixed(2)}%, ${cls.events.length} structure changes, ${classifierMinutes.toFixed(1)} min`);
 
-interface Row { name: string; summary: DetectionSummary; exportedMap: number; exportedAp50: number }
+interface Row {
+  name: string;
+  summary: DetectionSummary;
+  exportedMap: number;
+  exportedAp50: number;
+}
 const rows: Row[] = [];
 const data = join(out, 'data');
 const canvas = Number(arg('canvas', '64'));
@@ -48,9 +67,18 @@ for (const from of ['scratch', 'classifier'] as const) {
     const name = `${from} · ${policy}`;
     const runOut = join(out, `${from}-${policy}`);
     const config = resolveConfig(DETECT_CONFIG, {
-      ...layout, out: runOut,
+      ...layout,
+      out: runOut,
       ...(from === 'classifier' ? { backbone: classifierOut } : {}),
-      width: 0.125, stem: 'imagenet', epochs, batchSize: 16, lr: 0.1, policy, adjustInterval: 2, seed, backend,
+      width: 0.125,
+      stem: 'imagenet',
+      epochs,
+      batchSize: 16,
+      lr: 0.1,
+      policy,
+      adjustInterval: 2,
+      seed,
+      backend,
     });
     const summary = await runDetectionTraining(config, { overwrite: true, progress: false });
     const onnx = join(runOut, 'detector.onnx');
@@ -65,12 +93,17 @@ const pct = (v: number | undefined) => (typeof v === 'number' && v >= 0 ? (v * 1
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const lines: string[] = [];
 lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, backend ${backend}, load average ${load0.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at the end (shared with other jobs).`);
-lines.push(`Classifier: resnet18 width 0.125, imagenet stem, DyRep, Fashion-MNIST: top-1 ${pct(cls.testAccuracy)}%, ${cls.events.filter((e) => e.type === 'grow').length} grows / ${cls.events.filter((e) => e.type === 'cut').length} cuts, ${classifierMinutes.toFixed(1)} min.`, '');
+lines.push(
+  `Classifier: resnet18 width 0.125, imagenet stem, DyRep, Fashion-MNIST: top-1 ${pct(cls.testAccuracy)}%, ${cls.events.filter((e) => e.type === 'grow').length} grows / ${cls.events.filter((e) => e.type === 'cut').length} cuts, ${classifierMinutes.toFixed(1)} min.`,
+  '',
+);
 lines.push('| backbone · policy | mAP (%) | AP50 (%) | fused mAP (%) | exported ONNX mAP (%) | exported AP50 (%) | s/epoch | params train → deploy | structure changes |');
 lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const s = r.summary;
-  lines.push(`| ${r.name} | ${pct(s.metrics.mAP)} | ${pct(s.metrics.AP50)} | ${s.fusedMetrics ? pct(s.fusedMetrics.mAP) : '—'} | ${pct(r.exportedMap)} | ${pct(r.exportedAp50)} | ${mean(s.secondsPerEpoch).toFixed(1)} | ${s.params.train} → ${s.params.deploy} | ${s.events.length} |`);
+  lines.push(
+    `| ${r.name} | ${pct(s.metrics.mAP)} | ${pct(s.metrics.AP50)} | ${s.fusedMetrics ? pct(s.fusedMetrics.mAP) : '—'} | ${pct(r.exportedMap)} | ${pct(r.exportedAp50)} | ${mean(s.secondsPerEpoch).toFixed(1)} | ${s.params.train} → ${s.params.deploy} | ${s.events.length} |`,
+  );
 }
 lines.push('', '| epoch | ' + rows.map((r) => r.name).join(' | ') + ' |', '|---|' + rows.map(() => '---|').join(''));
 for (let e = 0; e < epochs; e++) lines.push(`| ${e + 1} | ${rows.map((r) => pct(r.summary.history[e]?.val_mAP as number | undefined)).join(' | ')} |`);

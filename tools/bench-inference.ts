@@ -57,7 +57,10 @@ async function main(): Promise<void> {
       for (const [name, m] of rows) {
         const t0 = process.hrtime.bigint();
         tf.tidy(() => void m.forward(x).dataSync());
-        times.get(name)!.get(batch)!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        times
+          .get(name)!
+          .get(batch)!
+          .push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
     }
     x.dispose();

@@ -141,18 +141,21 @@ async function main(): Promise<void> {
     process.stderr.write(`done ${l.name}\n`);
   }
   const cpuModel = os.cpus()[0]?.model ?? 'unknown cpu';
-  console.log(`Machine: ${os.cpus().length} cores (${cpuModel}), Node ${process.version}, tfjs ${tf.version.tfjs}, ` +
-    `wasm SIMD ${simd ? 'on' : 'off'}, wasm threads ${threads ? 'on' : 'off'}`);
-  console.log(`wasm: batch ${BATCH}, median of ${REPS} reps after 1 warm-up (tfjs built-in dx: 1 rep after 1 warm-up); ` +
-    `cpu: batch ${CPU_BATCH}, 1 run without warm-up (GFLOP/s does not depend on batch much; times below scale it to batch ${BATCH}).`);
+  console.log(`Machine: ${os.cpus().length} cores (${cpuModel}), Node ${process.version}, tfjs ${tf.version.tfjs}, ` + `wasm SIMD ${simd ? 'on' : 'off'}, wasm threads ${threads ? 'on' : 'off'}`);
+  console.log(
+    `wasm: batch ${BATCH}, median of ${REPS} reps after 1 warm-up (tfjs built-in dx: 1 rep after 1 warm-up); ` +
+      `cpu: batch ${CPU_BATCH}, 1 run without warm-up (GFLOP/s does not depend on batch much; times below scale it to batch ${BATCH}).`,
+  );
   console.log('');
   console.log('| layer | input, channels | GFLOP per pass (batch ' + BATCH + ') | fwd wasm | dx wasm (ours) | dx wasm (tfjs) | dx speed-up | dw wasm (ours) | fwd cpu | dx cpu | dw cpu |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log('');
-  console.log(`Conv time of one ResNet-18 training step at batch ${BATCH} (fwd + dx + dw over all ${LAYERS.reduce((a, l) => a + l.count, 0)} convs): ` +
-    `wasm ours ${totals.ours.toFixed(2)} s, cpu ${totals.cpu.toFixed(1)} s (scaled from batch ${CPU_BATCH}); ` +
-    `fwd + dx with tfjs' built-in dx ${Number.isNaN(totals.builtin) ? '—' : totals.builtin.toFixed(2) + ' s'} (it has no dw at all).`);
+  console.log(
+    `Conv time of one ResNet-18 training step at batch ${BATCH} (fwd + dx + dw over all ${LAYERS.reduce((a, l) => a + l.count, 0)} convs): ` +
+      `wasm ours ${totals.ours.toFixed(2)} s, cpu ${totals.cpu.toFixed(1)} s (scaled from batch ${CPU_BATCH}); ` +
+      `fwd + dx with tfjs' built-in dx ${Number.isNaN(totals.builtin) ? '—' : totals.builtin.toFixed(2) + ' s'} (it has no dw at all).`,
+  );
 }
 
 main().catch((err) => {

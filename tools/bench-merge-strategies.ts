@@ -27,7 +27,10 @@ for (const { path } of listGrowableConvs(model)) growAt(model, path, { branches:
 model.train();
 const params = model.parameters();
 const x = tf.randomNormal([BATCH, 32, 32, 3]);
-const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+const y = tf.tensor1d(
+  Array.from({ length: BATCH }, (_, i) => i % 10),
+  'int32',
+);
 const step = () => {
   const t = performance.now();
   const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x) as tf.Tensor2D, y) as tf.Scalar, params);
@@ -42,12 +45,23 @@ for (let round = 0; round < ROUNDS; round++) {
     setMergeStrategy(s);
     step(); // warm-up of this strategy's kernels
     times.get(s)!.push(step(), step());
-    console.error(`round ${round + 1}/${ROUNDS} ${s}: ${times.get(s)!.slice(-2).map((t) => t.toFixed(0)).join(', ')} ms (load ${os.loadavg()[0].toFixed(1)})`);
+    console.error(
+      `round ${round + 1}/${ROUNDS} ${s}: ${times
+        .get(s)!
+        .slice(-2)
+        .map((t) => t.toFixed(0))
+        .join(', ')} ms (load ${os.loadavg()[0].toFixed(1)})`,
+    );
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(times.get('separate')!);
-console.log(`${choice.backend} (${choice.threads ?? '-'} threads), ResNet-18 width ${WIDTH}, every conv grown (${PRESET}), batch ${BATCH}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}:\n`);
+console.log(
+  `${choice.backend} (${choice.threads ?? '-'} threads), ResNet-18 width ${WIDTH}, every conv grown (${PRESET}), batch ${BATCH}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}:\n`,
+);
 console.log('| strategy | median ms/step | vs separate |');
 console.log('|---|---|---|');
 for (const [s, ts] of times) console.log(`| ${s} | ${median(ts).toFixed(0)} | ${(median(ts) / base).toFixed(2)}× |`);

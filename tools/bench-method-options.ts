@@ -33,7 +33,9 @@ async function staticDbbRows(model: string, width: number): Promise<string[]> {
     const y1 = net.forward(x);
     const change = tf.tidy(() => tf.max(tf.abs(tf.sub(y1, y0))).dataSync()[0] / tf.max(tf.abs(y0)).dataSync()[0]);
     const kernels = [...new Set(plans[0].ops.map((o) => (net.getModule(o.path) as unknown as { geometry: { kernelSize: number } }).geometry.kernelSize))];
-    rows.push(`| \`--dbb-variant ${dbbVariant}\` | ${plans[0].ops.length} (${kernels.map((k) => `${k}×${k}`).join(', ')}) | ${result.params.toLocaleString('en-US')} | ${(result.flops / 1e6).toFixed(1)} | ${change.toExponential(1)} |`);
+    rows.push(
+      `| \`--dbb-variant ${dbbVariant}\` | ${plans[0].ops.length} (${kernels.map((k) => `${k}×${k}`).join(', ')}) | ${result.params.toLocaleString('en-US')} | ${(result.flops / 1e6).toFixed(1)} | ${change.toExponential(1)} |`,
+    );
     tf.dispose([x, y0, y1]);
     net.dispose();
   }
@@ -68,7 +70,9 @@ for (const v of variants) {
     const cuts = s.events.filter((x) => x.type === 'cut').length;
     const mean = s.secondsPerEpoch.reduce((a, b) => a + b, 0) / s.secondsPerEpoch.length;
     const curve = s.history.map((h) => `${(Number(h.val_top1) * 100).toFixed(1)}`).join(' → ');
-    rows.push(`| ${e.policy} | ${v.name}: \`${option}\` | ${(s.testAccuracy * 100).toFixed(2)}% | ${curve} | ${grows} / ${cuts} | ${Math.max(...s.history.map((h) => h.params)).toLocaleString('en-US')} | ${mean.toFixed(1)} | ${s.deployMaxRelDiff.toExponential(1)} |`);
+    rows.push(
+      `| ${e.policy} | ${v.name}: \`${option}\` | ${(s.testAccuracy * 100).toFixed(2)}% | ${curve} | ${grows} / ${cuts} | ${Math.max(...s.history.map((h) => h.params)).toLocaleString('en-US')} | ${mean.toFixed(1)} | ${s.deployMaxRelDiff.toExponential(1)} |`,
+    );
   }
 }
 const minutes = (Date.now() - started) / 60000;

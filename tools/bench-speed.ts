@@ -35,9 +35,28 @@ const GROW = (process.env.BENCH_GROW ?? 'layer1.0.conv1,layer2.0.conv2,layer3.1.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const load = () => os.loadavg()[0].toFixed(1);
 
-interface Row { variant: string; params: number; medianMs: number; minMs: number; error?: string }
-interface OursResult { backend: string; threads?: number; rows: Row[]; overhead: { bareMs: number; trainerMs: number }; peakRssMiB: number; load: Record<string, number> }
-interface TorchResult { torch: string; threads: number; plain: Row; dbb: Row; peakRssMiB: number }
+interface Row {
+  variant: string;
+  params: number;
+  medianMs: number;
+  minMs: number;
+  error?: string;
+}
+interface OursResult {
+  backend: string;
+  threads?: number;
+  rows: Row[];
+  overhead: { bareMs: number; trainerMs: number };
+  peakRssMiB: number;
+  load: Record<string, number>;
+}
+interface TorchResult {
+  torch: string;
+  threads: number;
+  plain: Row;
+  dbb: Row;
+  peakRssMiB: number;
+}
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}) {
   const t = Date.now();
@@ -56,7 +75,10 @@ async function grownChild(): Promise<void> {
     const flops = countFlops(model, [32, 32, 3]);
     const params = model.parameters();
     const x = tf.randomNormal([BATCH, 32, 32, 3]);
-    const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+    const y = tf.tensor1d(
+      Array.from({ length: BATCH }, (_, i) => i % 10),
+      'int32',
+    );
     const ts: number[] = [];
     for (let i = 0; i < STEPS + 1; i++) {
       const t = performance.now();
@@ -76,9 +98,17 @@ async function grownChild(): Promise<void> {
 
 function parent(): void {
   const lines: string[] = [];
-  const out = (s = '') => { lines.push(s); console.error(s); };
+  const out = (s = '') => {
+    lines.push(s);
+    console.error(s);
+  };
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  out(`Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
+  out(
+    `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}.`,
+  );
   out(`ResNet-18 (CIFAR stem, width 0.25), batch ${BATCH}, ${STEPS} timed steps per row (median).`);
   out();
 
@@ -93,7 +123,10 @@ function parent(): void {
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status === 0) torch = JSON.parse(line) as TorchResult;
     else out(`PyTorch failed (exit ${r.status}): ${r.stderr.trim().split('\n').pop()}`);
-    if (torch) out(`PyTorch ${torch.torch}, ${torch.threads} threads (load ${lt}, ${r.seconds.toFixed(0)} s): plain ${torch.plain.medianMs.toFixed(0)} ms/step, DBB ${torch.dbb.medianMs.toFixed(0)} ms/step, peak RSS ${torch.peakRssMiB.toFixed(0)} MiB.`);
+    if (torch)
+      out(
+        `PyTorch ${torch.torch}, ${torch.threads} threads (load ${lt}, ${r.seconds.toFixed(0)} s): plain ${torch.plain.medianMs.toFixed(0)} ms/step, DBB ${torch.dbb.medianMs.toFixed(0)} ms/step, peak RSS ${torch.peakRssMiB.toFixed(0)} MiB.`,
+      );
   }
 
   // 2. Our backends.
@@ -103,7 +136,13 @@ function parent(): void {
     // wasm: no DBB step with the recorded tape — at batch 64 it needs ~4.5 GiB of tensors, past the 4 GiB
     // wasm heap (tools/bench-step-memory.ts), and the threaded build stalls there; 2b measures it recomputed.
     const phases = b === 'wasm' ? 'overhead,plain' : 'overhead,plain,dbb';
-    const r = run(process.execPath, [...process.execArgv, 'tools/bench-tensorflow.ts'], { BENCH_CHILD: b, BENCH_STEPS: String(STEPS), BENCH_BATCH: String(BATCH), BENCH_ROUNDS: '1', BENCH_PHASES: phases });
+    const r = run(process.execPath, [...process.execArgv, 'tools/bench-tensorflow.ts'], {
+      BENCH_CHILD: b,
+      BENCH_STEPS: String(STEPS),
+      BENCH_BATCH: String(BATCH),
+      BENCH_ROUNDS: '1',
+      BENCH_PHASES: phases,
+    });
     const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
     if (!line) {
       out(`${b}: no result (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
@@ -111,20 +150,37 @@ function parent(): void {
     }
     const res = JSON.parse(line.slice('BENCH_RESULT '.length)) as OursResult;
     ours.set(b, res);
-    const rowText = res.rows.map((row) => row.error ? `${row.variant}: failed (${row.error})` : `${row.variant} ${row.medianMs.toFixed(0)} ms/step`).join(', ');
-    out(`${b}${res.threads ? ` (${res.threads} threads)` : ''} (load ${Object.values(res.load).map((l) => l.toFixed(1)).join('/')}, ${r.seconds.toFixed(0)} s): ${rowText}; peak RSS ${res.peakRssMiB.toFixed(0)} MiB; bare loop ${res.overhead.bareMs.toFixed(0)} ms, Trainer + saliency ${res.overhead.trainerMs.toFixed(0)} ms.`);
+    const rowText = res.rows.map((row) => (row.error ? `${row.variant}: failed (${row.error})` : `${row.variant} ${row.medianMs.toFixed(0)} ms/step`)).join(', ');
+    out(
+      `${b}${res.threads ? ` (${res.threads} threads)` : ''} (load ${Object.values(res.load)
+        .map((l) => l.toFixed(1))
+        .join(
+          '/',
+        )}, ${r.seconds.toFixed(0)} s): ${rowText}; peak RSS ${res.peakRssMiB.toFixed(0)} MiB; bare loop ${res.overhead.bareMs.toFixed(0)} ms, Trainer + saliency ${res.overhead.trainerMs.toFixed(0)} ms.`,
+    );
   }
 
   // 2b. The DBB-expanded step with rep-blocks recomputed in the backward pass (setBlockRecomputation),
   // alone in its own wasm child so its peak RSS is its own.
   let recomputed: OursResult | undefined;
   {
-    const r = run(process.execPath, [...process.execArgv, 'tools/bench-tensorflow.ts'], { BENCH_CHILD: 'wasm', BENCH_PHASES: 'dbb', BENCH_RECOMPUTE: '1', BENCH_STEPS: String(STEPS), BENCH_BATCH: String(BATCH) });
+    const r = run(process.execPath, [...process.execArgv, 'tools/bench-tensorflow.ts'], {
+      BENCH_CHILD: 'wasm',
+      BENCH_PHASES: 'dbb',
+      BENCH_RECOMPUTE: '1',
+      BENCH_STEPS: String(STEPS),
+      BENCH_BATCH: String(BATCH),
+    });
     const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
     if (line) recomputed = JSON.parse(line.slice('BENCH_RESULT '.length)) as OursResult;
     else out(`wasm, blocks recomputed: no result (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
     const row = recomputed?.rows[0];
-    if (recomputed && row) out(`wasm (${recomputed.threads} threads), ${row.variant} (load ${Object.values(recomputed.load).map((l) => l.toFixed(1)).join('/')}, ${r.seconds.toFixed(0)} s): ${row.error ? `failed (${row.error})` : `${row.medianMs.toFixed(0)} ms/step`}; peak RSS ${recomputed.peakRssMiB.toFixed(0)} MiB.`);
+    if (recomputed && row)
+      out(
+        `wasm (${recomputed.threads} threads), ${row.variant} (load ${Object.values(recomputed.load)
+          .map((l) => l.toFixed(1))
+          .join('/')}, ${r.seconds.toFixed(0)} s): ${row.error ? `failed (${row.error})` : `${row.medianMs.toFixed(0)} ms/step`}; peak RSS ${recomputed.peakRssMiB.toFixed(0)} MiB.`,
+      );
   }
 
   // 3. Grown blocks.
@@ -134,7 +190,10 @@ function parent(): void {
     const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
     if (line) grown = JSON.parse(line.slice('BENCH_RESULT '.length));
     else out(`grown-block child: no result (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-    if (grown) out(`wasm grown (${GROW.join(', ')}; load ${grown.load}): plain ${grown.plain.ms.toFixed(0)} ms at ${(grown.plain.flops / 1e6).toFixed(1)} MFLOPs, grown ${grown.grown.ms.toFixed(0)} ms at ${(grown.grown.flops / 1e6).toFixed(1)} MFLOPs.`);
+    if (grown)
+      out(
+        `wasm grown (${GROW.join(', ')}; load ${grown.load}): plain ${grown.plain.ms.toFixed(0)} ms at ${(grown.plain.flops / 1e6).toFixed(1)} MFLOPs, grown ${grown.grown.ms.toFixed(0)} ms at ${(grown.grown.flops / 1e6).toFixed(1)} MFLOPs.`,
+      );
   }
 
   // 4. Main job.
@@ -174,24 +233,36 @@ function parent(): void {
     const timeShare = (grown.grown.ms - grown.plain.ms) / grown.plain.ms;
     const flopShare = (grown.grown.flops - grown.plain.flops) / grown.plain.flops;
     const ratio = timeShare / flopShare;
-    out(`| grown blocks' step-time increase ≤ 1.5× their FLOP increase | +${(timeShare * 100).toFixed(0)}% time for +${(flopShare * 100).toFixed(0)}% FLOPs = ${ratio.toFixed(2)}× | ${verdict(ratio, 1.5)} |`);
+    out(
+      `| grown blocks' step-time increase ≤ 1.5× their FLOP increase | +${(timeShare * 100).toFixed(0)}% time for +${(flopShare * 100).toFixed(0)}% FLOPs = ${ratio.toFixed(2)}× | ${verdict(ratio, 1.5)} |`,
+    );
   }
   const dbb = dbbOf(wasm);
   const target = `DBB-expanded trains at batch ${BATCH} on wasm, peak RSS ≤ 2× PyTorch's`;
   const recomputedRow = recomputed?.rows[0];
-  const recorded = dbb ? (dbb.error ? `recorded tape: fails (${dbb.error})` : `recorded tape: trains, ${dbb.medianMs.toFixed(0)} ms/step`) : 'recorded tape: not run (~4.5 GiB of tensors at batch 64, past the 4 GiB wasm heap)';
+  const recorded = dbb
+    ? dbb.error
+      ? `recorded tape: fails (${dbb.error})`
+      : `recorded tape: trains, ${dbb.medianMs.toFixed(0)} ms/step`
+    : 'recorded tape: not run (~4.5 GiB of tensors at batch 64, past the 4 GiB wasm heap)';
   if (recomputedRow && !recomputedRow.error && recomputed && torch) {
     const ratio = recomputed.peakRssMiB / torch.peakRssMiB;
-    out(`| ${target} | ${recorded}; blocks recomputed: trains, ${recomputedRow.medianMs.toFixed(0)} ms/step (PyTorch ${torch.dbb.medianMs.toFixed(0)}), peak RSS ${recomputed.peakRssMiB.toFixed(0)} / ${torch.peakRssMiB.toFixed(0)} MiB = ${ratio.toFixed(2)}× | ${verdict(ratio, 2)} |`);
+    out(
+      `| ${target} | ${recorded}; blocks recomputed: trains, ${recomputedRow.medianMs.toFixed(0)} ms/step (PyTorch ${torch.dbb.medianMs.toFixed(0)}), peak RSS ${recomputed.peakRssMiB.toFixed(0)} / ${torch.peakRssMiB.toFixed(0)} MiB = ${ratio.toFixed(2)}× | ${verdict(ratio, 2)} |`,
+    );
   } else if (recomputedRow?.error) out(`| ${target} | ${recorded}; blocks recomputed: fails (${recomputedRow.error}) | missed |`);
   else out(`| ${target} | ${recorded}; blocks recomputed: not measured (see above) | — |`);
   if (mainJob) {
     const ok = mainJob.seconds <= 110 && mainJob.accuracy >= 0.7955;
-    out(`| main job ≤ 110 s at ≥ 79.55% | ${mainJob.seconds.toFixed(0)} s, ${(mainJob.accuracy * 100).toFixed(2)}% | ${ok ? 'met' : `missed (${mainJob.seconds > 110 ? `time ${((mainJob.seconds / 110 - 1) * 100).toFixed(0)}% over` : 'time met'}${mainJob.accuracy < 0.7955 ? ', accuracy below' : ''})`} |`);
+    out(
+      `| main job ≤ 110 s at ≥ 79.55% | ${mainJob.seconds.toFixed(0)} s, ${(mainJob.accuracy * 100).toFixed(2)}% | ${ok ? 'met' : `missed (${mainJob.seconds > 110 ? `time ${((mainJob.seconds / 110 - 1) * 100).toFixed(0)}% over` : 'time met'}${mainJob.accuracy < 0.7955 ? ', accuracy below' : ''})`} |`,
+    );
   } else out('| main job ≤ 110 s at ≥ 79.55% | not run (BENCH_MAIN_JOB=1) | — |');
   if (wasm) {
     const ratio = wasm.overhead.trainerMs / wasm.overhead.bareMs;
-    out(`| Trainer + saliency ≤ 5% over a bare loop (wasm) | ${wasm.overhead.trainerMs.toFixed(0)} / ${wasm.overhead.bareMs.toFixed(0)} ms = ${((ratio - 1) * 100).toFixed(1)}% | ${ratio <= 1.05 ? 'met' : `missed by ${((ratio - 1.05) * 100).toFixed(1)} points`} |`);
+    out(
+      `| Trainer + saliency ≤ 5% over a bare loop (wasm) | ${wasm.overhead.trainerMs.toFixed(0)} / ${wasm.overhead.bareMs.toFixed(0)} ms = ${((ratio - 1) * 100).toFixed(1)}% | ${ratio <= 1.05 ? 'met' : `missed by ${((ratio - 1.05) * 100).toFixed(1)} points`} |`,
+    );
   }
   console.log(lines.join('\n'));
 }

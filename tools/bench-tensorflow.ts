@@ -103,7 +103,10 @@ async function stepTimes(dbb: boolean) {
   const params = model.parameters();
   const buffers = new Map<string, tf.Tensor>();
   const x = tf.randomNormal([BATCH, SIZE, SIZE, 3]) as tf.Tensor4D;
-  const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: BATCH }, (_, i) => i % 10),
+    'int32',
+  );
   for (let i = 0; i < 2; i++) bareStep(model, params, buffers, x, y);
   const times: number[] = [];
   for (let i = 0; i < STEPS; i++) {
@@ -111,7 +114,14 @@ async function stepTimes(dbb: boolean) {
     bareStep(model, params, buffers, x, y);
     times.push(performance.now() - t);
   }
-  const row = { variant: dbb ? `DBB everywhere${RECOMPUTE ? ', blocks recomputed' : ''}` : 'plain', params: countParams(model), convs: grown, medianMs: median(times), minMs: Math.min(...times), times };
+  const row = {
+    variant: dbb ? `DBB everywhere${RECOMPUTE ? ', blocks recomputed' : ''}` : 'plain',
+    params: countParams(model),
+    convs: grown,
+    medianMs: median(times),
+    minMs: Math.min(...times),
+    times,
+  };
   tf.dispose([x, y, ...buffers.values()]);
   model.dispose();
   return row;
@@ -169,8 +179,14 @@ async function overhead() {
     const clock = stepClock();
     const plugins: Plugin[] = withSaliency ? [saliencyCollector({ metric: 'synflow' }), clock] : [clock];
     const trainer = new Trainer({
-      model, task: classificationTask(), train: loader(), epochs: 1, lr: LR,
-      optimizer: { momentum: MOMENTUM, weightDecay: WEIGHT_DECAY }, inputShape: [SIZE, SIZE, 3], plugins,
+      model,
+      task: classificationTask(),
+      train: loader(),
+      epochs: 1,
+      lr: LR,
+      optimizer: { momentum: MOMENTUM, weightDecay: WEIGHT_DECAY },
+      inputShape: [SIZE, SIZE, 3],
+      plugins,
     });
     await trainer.fit();
     trainer.dispose();
@@ -227,7 +243,11 @@ function runChild(backend: string, env: NodeJS.ProcessEnv): ChildResult | { fail
   });
   const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (line) return JSON.parse(line.slice('BENCH_RESULT '.length)) as ChildResult;
-  const lastLines = r.stderr.split('\n').filter((l) => l.trim() !== '').slice(-15).join('\n');
+  const lastLines = r.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-15)
+    .join('\n');
   return { failure: `${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}\n${lastLines}` };
 }
 

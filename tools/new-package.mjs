@@ -57,14 +57,8 @@ const pkg = {
 };
 writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 if (!isPrivate) copyFileSync('LICENSE', join(dir, 'LICENSE'));
-writeFileSync(
-  join(dir, 'tsconfig.json'),
-  JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }, null, 2) + '\n',
-);
-writeFileSync(
-  join(dir, 'tsup.config.ts'),
-  "import { defineConfig } from 'tsup';\nimport { baseConfig } from '../../tsup.base';\n\nexport default defineConfig(baseConfig);\n",
-);
+writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }, null, 2) + '\n');
+writeFileSync(join(dir, 'tsup.config.ts'), "import { defineConfig } from 'tsup';\nimport { baseConfig } from '../../tsup.base';\n\nexport default defineConfig(baseConfig);\n");
 writeFileSync(join(dir, '.mocharc.cjs'), "module.exports = require('../../.mocharc.base.cjs');\n");
 writeFileSync(join(dir, 'src', 'index.ts'), `// Public API of @dyrep/${name}.\nexport {};\n`);
 writeFileSync(join(dir, 'README.md'), `# @dyrep/${name}\n\n${description}\n`);

@@ -26,7 +26,11 @@ try {
   const tf = rootPkg.devDependencies['@tensorflow/tfjs'];
   writeFileSync(
     join(work, 'package.json'),
-    JSON.stringify({ name: 'dyrep-pack-check', private: true, type: 'module', dependencies: { ...Object.fromEntries(tarballs.map((t, i) => [packages[i].name, `file:./${t}`])), '@tensorflow/tfjs': tf } }, null, 2),
+    JSON.stringify(
+      { name: 'dyrep-pack-check', private: true, type: 'module', dependencies: { ...Object.fromEntries(tarballs.map((t, i) => [packages[i].name, `file:./${t}`])), '@tensorflow/tfjs': tf } },
+      null,
+      2,
+    ),
   );
   run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], work);
   console.log('installed the tarballs into', work);
@@ -71,7 +75,11 @@ console.log('library check: ' + events.length + ' structure changes, exported tf
   );
   process.stdout.write(run('node', ['check.mjs'], work));
   const tiny = join(root, 'packages', 'cli', 'configs', 'fashion-mnist-tiny.yaml');
-  const out = run(join(work, 'node_modules', '.bin', 'dyrep'), ['train', '--config', tiny, '--data-dir', join(root, 'data', 'fashion-mnist'), '--out', join(work, 'run'), '--epochs', '1', '--backend', 'wasm'], work);
+  const out = run(
+    join(work, 'node_modules', '.bin', 'dyrep'),
+    ['train', '--config', tiny, '--data-dir', join(root, 'data', 'fashion-mnist'), '--out', join(work, 'run'), '--epochs', '1', '--backend', 'wasm'],
+    work,
+  );
   if (!/test accuracy/.test(out) || !existsSync(join(work, 'run', 'export', 'model.onnx'))) throw new Error(`the dyrep command did not finish a run:\n${out}`);
   console.log('cli check: dyrep train finished and exported');
   const help = run(join(work, 'node_modules', '.bin', 'dyrep-tensorflow-installer'), ['install', '--help'], work);

@@ -19,7 +19,11 @@ function readPackages() {
     .filter((d) => existsSync(join(dir, d, 'package.json')))
     .map((d) => JSON.parse(readFileSync(join(dir, d, 'package.json'), 'utf8')))
     .map((pkg) => {
-      const local = (field) => Object.keys(pkg[field] ?? {}).filter((n) => n.startsWith('@dyrep/')).map((n) => n.slice(7)).sort();
+      const local = (field) =>
+        Object.keys(pkg[field] ?? {})
+          .filter((n) => n.startsWith('@dyrep/'))
+          .map((n) => n.slice(7))
+          .sort();
       return { name: pkg.name.slice(7), private: !!pkg.private, deps: local('dependencies'), peers: local('peerDependencies'), dev: local('devDependencies') };
     });
 }

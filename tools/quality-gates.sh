@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quality gates, each with a one-line verdict; stops at the first failing one (exit 1) after
 # printing its output. Run by .ci/run after `npm ci`; run it locally before landing.
-#   lint      biome lint (biome.json: recommended rules minus style-only ones; no formatter)
+#   lint      biome ci: the linter (recommended rules minus style-only ones) and the formatter's
+#             check (biome.json; `npm run format` rewrites the files)
 #   sherif    one version of each dependency across the workspace, sorted dependency maps
 #   packages  the package.json conventions of docs/releasing.md (tools/check-packages.mjs)
 #   versions  src/version.ts matches package.json (tools/stamp-versions.mjs --check)

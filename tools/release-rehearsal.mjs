@@ -211,7 +211,11 @@ function checkCliAlone(url, version, lowTf) {
   step(`dyrep train on synthetic data (tfjs ${installedVersion(dir, '@tensorflow/tfjs-core')}): ${tinyTraining(dir, 'latest tfjs')}`);
   let hint = '';
   try {
-    execFileSync('npx', ['--no-install', 'dyrep', 'eval', '--model', join('run', 'export', 'model.onnx'), '--dataset', 'synthetic', '--test-limit', '8'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('npx', ['--no-install', 'dyrep', 'eval', '--model', join('run', 'export', 'model.onnx'), '--dataset', 'synthetic', '--test-limit', '8'], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     hint = String(e.stderr).trim();
   }

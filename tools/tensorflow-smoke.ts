@@ -71,7 +71,10 @@ async function main(): Promise<void> {
 
   const deployed = deployWithReport(model, { inputShape: [8, 28, 28, 1] });
   const eq = deployed.equivalence;
-  check(eq != null && eq.maxRelDiff < 1e-4 && eq.top1Agreement === 1, `deployed: ${deployed.fusedBlocks.length} blocks fused, ${deployed.foldedBatchNorms.length} BNs folded; vs trained model: max rel. diff ${eq?.maxRelDiff.toExponential(2)}, top-1 agreement ${eq?.top1Agreement}`);
+  check(
+    eq != null && eq.maxRelDiff < 1e-4 && eq.top1Agreement === 1,
+    `deployed: ${deployed.fusedBlocks.length} blocks fused, ${deployed.foldedBatchNorms.length} BNs folded; vs trained model: max rel. diff ${eq?.maxRelDiff.toExponential(2)}, top-1 agreement ${eq?.top1Agreement}`,
+  );
   const dir = await mkdtemp(join(tmpdir(), 'dyrep-tf-smoke-'));
   try {
     const onnx = await exportOnnx(deployed.model, join(dir, 'model.onnx'), { inputSize: [28, 28, 1] });

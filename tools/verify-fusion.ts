@@ -78,7 +78,10 @@ async function main(): Promise<void> {
   manualSeed(seed);
   const rng = new Rng(seed + 1);
   const model = plainNet();
-  const convPaths = model.namedModules().filter(([, m]) => m instanceof Conv2d).map(([p]) => p);
+  const convPaths = model
+    .namedModules()
+    .filter(([, m]) => m instanceof Conv2d)
+    .map(([p]) => p);
   // one preset per conv, chosen so that every branch kind occurs (id needs cin = cout, 1x1/1xk/kx1 need padding ⌊k/2⌋)
   const presets: PresetName[] = ['full', 'repvgg', 'dbb', 'full', 'acb', 'repvgg', 'dbb'];
   convPaths.forEach((path, i) => {

@@ -21,7 +21,9 @@ for (const c of loadCases(dir)) {
   const y = tf.tidy(() => model.eval().forward(x).dataSync() as Float32Array);
   const rel = relativeDiff(y, logits);
   worst = Math.max(worst, rel);
-  console.log(`[check-fixtures] ${c.name}: ${report.loaded.length} tensors, ${x.shape[0]}×${c.size}×${c.size}, max rel |Δ| vs PyTorch ${rel.toExponential(2)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `[check-fixtures] ${c.name}: ${report.loaded.length} tensors, ${x.shape[0]}×${c.size}×${c.size}, max rel |Δ| vs PyTorch ${rel.toExponential(2)} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   x.dispose();
   model.dispose();
 }

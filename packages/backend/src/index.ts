@@ -3,5 +3,7 @@ export { initBackend, TFJS_NODE, TFJS_NODE_GPU } from './init-backend';
 export type { BackendName, BackendChoice, InitBackendOptions } from './init-backend';
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernelConfigs } from './kernels/register-all';
 export {
-  registerTensorflowTrainingKernels, unregisterTensorflowTrainingKernels, tensorflowTrainingKernelConfigs,
+  registerTensorflowTrainingKernels,
+  unregisterTensorflowTrainingKernels,
+  tensorflowTrainingKernelConfigs,
 } from './kernels/tensorflow-explicit-padding';

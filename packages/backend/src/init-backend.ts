@@ -104,9 +104,7 @@ async function tryTensorflow(probes: BackendProbes, prefix: string): Promise<Bac
       const gpu = probes.gpuVisible();
       // tfjs-node-gpu runs on the CPU without a GPU; loading tfjs-node too would register the
       // `tensorflow` backend twice, so it is kept.
-      const reason = gpu
-        ? `${prefix}${TFJS_NODE_GPU} is installed and sees a GPU`
-        : `${prefix}${TFJS_NODE_GPU} is installed but sees no GPU, so libtensorflow runs on the CPU`;
+      const reason = gpu ? `${prefix}${TFJS_NODE_GPU} is installed and sees a GPU` : `${prefix}${TFJS_NODE_GPU} is installed but sees no GPU, so libtensorflow runs on the CPU`;
       return { backend: 'tensorflow', package: TFJS_NODE_GPU, gpu, reason };
     }
     return { failures: [`${TFJS_NODE_GPU} loaded but the 'tensorflow' backend failed to initialise`] };
@@ -115,7 +113,9 @@ async function tryTensorflow(probes: BackendProbes, prefix: string): Promise<Bac
   if (cpuPkg.ok) {
     if (await probes.activate('tensorflow')) {
       return {
-        backend: 'tensorflow', package: TFJS_NODE, gpu: false,
+        backend: 'tensorflow',
+        package: TFJS_NODE,
+        gpu: false,
         reason: `${prefix}${TFJS_NODE} is installed (${describeFailure(TFJS_NODE_GPU, gpuPkg)})`,
       };
     }
@@ -134,17 +134,16 @@ async function activateWasm(probes: BackendProbes, options: InitBackendOptions, 
   await activateOrThrow(probes, 'wasm');
   const actual = probes.wasmThreads?.() ?? threads;
   return {
-    backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: actual,
+    backend: 'wasm',
+    package: '@tensorflow/tfjs-backend-wasm',
+    gpu: false,
+    threads: actual,
     reason: `${reason} (${actual} thread${actual === 1 ? '' : 's'})`,
   };
 }
 
 /** {@link initBackend} with replaceable probes (tests use fakes for the tfjs-node paths). */
-export async function initBackendWith(
-  name: BackendName,
-  options: InitBackendOptions,
-  probes: BackendProbes,
-): Promise<BackendChoice> {
+export async function initBackendWith(name: BackendName, options: InitBackendOptions, probes: BackendProbes): Promise<BackendChoice> {
   let choice: BackendChoice;
   if (name === 'cpu') {
     await activateOrThrow(probes, 'cpu');

@@ -69,10 +69,14 @@ async function instantiateThreaded(threads: number): Promise<ThreadedModule> {
     },
     instantiateWasm(imports: { env: Record<string, unknown> }, receive: (instance: unknown, module: unknown) => void): Record<string, never> {
       imports.env.emscripten_num_logical_cores = () => 2 * threads;
-      wasmApi().instantiate(readFileSync(wasmBinaryPath), imports).then(
-        (result) => receive(result.instance, result.module),
-        (err: unknown) => { throw err; },
-      );
+      wasmApi()
+        .instantiate(readFileSync(wasmBinaryPath), imports)
+        .then(
+          (result) => receive(result.instance, result.module),
+          (err: unknown) => {
+            throw err;
+          },
+        );
       return {};
     },
   })) as unknown as ThreadedModule;
@@ -94,13 +98,17 @@ async function instantiateThreaded(threads: number): Promise<ThreadedModule> {
  */
 function registerThreadedWasmBackend(threads: number): void {
   if (tf.findBackendFactory('wasm') !== null) tf.removeBackend('wasm');
-  tf.registerBackend('wasm', async () => {
-    const module = await instantiateThreaded(threads);
-    setThreadsCount(threads);
-    const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
-    for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
-    return backend;
-  }, WASM_PRIORITY);
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      const module = await instantiateThreaded(threads);
+      setThreadsCount(threads);
+      const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
+      for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
+      return backend;
+    },
+    WASM_PRIORITY,
+  );
 }
 
 /** XNNPACK threads of the initialised `wasm` backend (1 for tfjs' own single-threaded build). */
@@ -128,8 +136,7 @@ export function prepareWasmBackend(requested: number | undefined): number {
     const running = activeWasmThreads();
     if (requested !== undefined && requested !== running) {
       throw new Error(
-        `initBackend: the wasm backend already runs with ${running} thread${running === 1 ? '' : 's'}; ` +
-        `the thread count (asked: ${requested}) can only be chosen before its first use`,
+        `initBackend: the wasm backend already runs with ${running} thread${running === 1 ? '' : 's'}; ` + `the thread count (asked: ${requested}) can only be chosen before its first use`,
       );
     }
     return running;

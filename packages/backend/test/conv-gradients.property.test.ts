@@ -47,7 +47,16 @@ function makeCase(rng: Prng, id: number, depthwise: boolean): Case {
     const kw = rng.next() < 0.7 ? kh : rng.pick([1, 3, 5]);
     const dilation = depthwise && rng.next() < 0.35 ? 2 : 1;
     const strides: [number, number] =
-      dilation === 2 ? [1, 1] : rng.pick<[number, number]>([[1, 1], [2, 2], [2, 2], [1, 2], [2, 1], [3, 3]]);
+      dilation === 2
+        ? [1, 1]
+        : rng.pick<[number, number]>([
+            [1, 1],
+            [2, 2],
+            [2, 2],
+            [1, 2],
+            [2, 1],
+            [3, 3],
+          ]);
     const batch = rng.int(1, 3);
     const h = rng.int(1, 12);
     const w = rng.int(1, 12);
@@ -57,7 +66,13 @@ function makeCase(rng: Prng, id: number, depthwise: boolean): Case {
     let rounding: Rounding;
     if (mode === 'same' || mode === 'valid') pad = mode;
     else if (mode.startsWith('number')) pad = rng.int(0, 3);
-    else pad = [[0, 0], [rng.int(0, 6), rng.int(0, 6)], [rng.int(0, 6), rng.int(0, 6)], [0, 0]];
+    else
+      pad = [
+        [0, 0],
+        [rng.int(0, 6), rng.int(0, 6)],
+        [rng.int(0, 6), rng.int(0, 6)],
+        [0, 0],
+      ];
     if (mode.endsWith('rounding')) rounding = rng.pick(['floor', 'round', 'ceil'] as const);
     const xShape: Case['xShape'] = [batch, h, w, cin];
     const wShape: Case['wShape'] = [kh, kw, cin, q];
@@ -80,8 +95,18 @@ function makeCase(rng: Prng, id: number, depthwise: boolean): Case {
     const dyShape: Case['dyShape'] = [batch, info.outHeight, info.outWidth, info.outChannels];
     const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
     return {
-      id, depthwise, xShape, wShape, dyShape, strides, dilation, pad, rounding, cpuTrusted,
-      padTop: info.padInfo.top, padLeft: info.padInfo.left,
+      id,
+      depthwise,
+      xShape,
+      wShape,
+      dyShape,
+      strides,
+      dilation,
+      pad,
+      rounding,
+      cpuTrusted,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
       data: { x: rng.values(size(xShape)), w: rng.values(size(wShape)), dy: rng.values(size(dyShape)) },
     };
   }
@@ -94,8 +119,15 @@ function numericPadOutWidth(inW: number, info: backend_util.Conv2DInfo, pad: num
 
 function describeCase(c: Case): string {
   return JSON.stringify({
-    seed: SEED, id: c.id, op: c.depthwise ? 'depthwiseConv2d' : 'conv2d', x: c.xShape, w: c.wShape,
-    strides: c.strides, dilation: c.dilation, pad: c.pad, dimRoundingMode: c.rounding,
+    seed: SEED,
+    id: c.id,
+    op: c.depthwise ? 'depthwiseConv2d' : 'conv2d',
+    x: c.xShape,
+    w: c.wShape,
+    strides: c.strides,
+    dilation: c.dilation,
+    pad: c.pad,
+    dimRoundingMode: c.rounding,
   });
 }
 
@@ -108,9 +140,7 @@ function gradients(c: Case): { dx: Float32Array; dw: Float32Array } {
     const dy = tf.tensor4d(c.data.dy, c.dyShape);
     if (c.dilation === 1) {
       const f = (a: tf.Tensor4D, b: tf.Tensor4D) => {
-        const y = c.depthwise
-          ? tf.depthwiseConv2d(a, b, c.strides, c.pad, 'NHWC', 1, c.rounding)
-          : tf.conv2d(a, b, c.strides, c.pad, 'NHWC', 1, c.rounding);
+        const y = c.depthwise ? tf.depthwiseConv2d(a, b, c.strides, c.pad, 'NHWC', 1, c.rounding) : tf.conv2d(a, b, c.strides, c.pad, 'NHWC', 1, c.rounding);
         return tf.sum(tf.mul(y, dy));
       };
       const [gx, gw] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([x, w]);
@@ -129,10 +159,7 @@ function gradients(c: Case): { dx: Float32Array; dw: Float32Array } {
 
 describe(`conv gradients on wasm match cpu and a brute-force reference (seed ${SEED})`, () => {
   const rng = new Prng(SEED);
-  const cases = [
-    ...Array.from({ length: N_CONV }, (_, i) => makeCase(rng, i, false)),
-    ...Array.from({ length: N_DEPTHWISE }, (_, i) => makeCase(rng, N_CONV + i, true)),
-  ];
+  const cases = [...Array.from({ length: N_CONV }, (_, i) => makeCase(rng, i, false)), ...Array.from({ length: N_DEPTHWISE }, (_, i) => makeCase(rng, N_CONV + i, true))];
   const worst = new Map<string, number>();
   const note = (key: string, err: number) => worst.set(key, Math.max(worst.get(key) ?? 0, err));
 
@@ -144,7 +171,10 @@ describe(`conv gradients on wasm match cpu and a brute-force reference (seed ${S
   it('covers every padding mode, stride, kernel size, dilation and multiplier', () => {
     const seen = new Set<string>();
     for (const c of cases) {
-      seen.add(`k${c.wShape[0]}`).add(`s${c.strides.join('x')}`).add(`d${c.dilation}`);
+      seen
+        .add(`k${c.wShape[0]}`)
+        .add(`s${c.strides.join('x')}`)
+        .add(`d${c.dilation}`);
       seen.add(typeof c.pad === 'object' ? 'explicit' : typeof c.pad === 'number' ? 'number' : c.pad);
       if (c.rounding) seen.add(`round:${c.rounding}`);
       if (c.depthwise) seen.add(`mult${c.wShape[3]}`);
@@ -159,7 +189,9 @@ describe(`conv gradients on wasm match cpu and a brute-force reference (seed ${S
       const op = c.depthwise ? 'depthwise' : 'conv2d';
       const ref = referenceGrads(
         { xShape: c.xShape, wShape: c.wShape, dyShape: c.dyShape, strides: c.strides, dilations: [c.dilation, c.dilation], padTop: c.padTop, padLeft: c.padLeft, depthwise: c.depthwise },
-        c.data.x, c.data.w, c.data.dy,
+        c.data.x,
+        c.data.w,
+        c.data.dy,
       );
       await initBackend('cpu');
       const cpu = gradients(c);

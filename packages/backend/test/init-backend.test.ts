@@ -91,7 +91,16 @@ describe('initBackend', () => {
       expect(tensorflowTrainingKernelConfigs).to.include(tf.getKernel(k, 'tensorflow'));
     }
     const w = tf.ones([3, 3, 2, 2]) as tf.Tensor4D;
-    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w, 1, [[0, 0], [1, 1], [1, 1], [0, 0]])))(tf.ones([1, 4, 4, 2]));
+    const g = tf.grad((x: tf.Tensor) =>
+      tf.sum(
+        tf.conv2d(x as tf.Tensor4D, w, 1, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+      ),
+    )(tf.ones([1, 4, 4, 2]));
     expect(g.shape).to.deep.equal([1, 4, 4, 2]);
     tf.dispose([w, g]);
     await initBackend('wasm');
@@ -104,7 +113,9 @@ describe('initBackend', () => {
     }
     const choice = await initBackend('auto');
     expect(choice.backend).to.equal('wasm');
-    expect(choice.reason).to.match(/^auto: /).and.contain('not installed');
+    expect(choice.reason)
+      .to.match(/^auto: /)
+      .and.contain('not installed');
     expect(tf.getBackend()).to.equal('wasm');
   });
 

@@ -16,10 +16,7 @@ describe('wasm training kernels: edge cases', () => {
     const x = rng.values(B * H * W * C);
     const w = rng.values(K * K * C * O);
     const dy = rng.values(B * 4 * 3 * O); // stride 2, 'same' -> 4x3, padding top 1, left 0
-    const ref = referenceGrads(
-      { xShape: [B, H, W, C], wShape: [K, K, C, O], dyShape: [B, 4, 3, O], strides: [2, 2], dilations: [1, 1], padTop: 1, padLeft: 0, depthwise: false },
-      x, w, dy,
-    );
+    const ref = referenceGrads({ xShape: [B, H, W, C], wShape: [K, K, C, O], dyShape: [B, 4, 3, O], strides: [2, 2], dilations: [1, 1], padTop: 1, padLeft: 0, depthwise: false }, x, w, dy);
     const [dx, dw] = tf.tidy(() => {
       const xt = tf.transpose(tf.tensor4d(x, [B, H, W, C]), [0, 3, 1, 2]);
       const dyt = tf.transpose(tf.tensor4d(dy, [B, 4, 3, O]), [0, 3, 1, 2]);
@@ -38,9 +35,7 @@ describe('wasm training kernels: edge cases', () => {
     const tensorsBefore = tf.memory().numTensors;
     const filter = tf.ones([3, 3, 2, 4]);
     const dy = tf.ones([1, 9, 9, 4]);
-    expect(() =>
-      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 5, 5, 2] }),
-    ).to.throw(/cannot come from a forward conv/);
+    expect(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 5, 5, 2] })).to.throw(/cannot come from a forward conv/);
     tf.dispose([filter, dy]);
     expect(tf.memory().numTensors).to.equal(tensorsBefore);
     expect(tf.engine().backend.numDataIds()).to.equal(dataBefore);
@@ -50,8 +45,7 @@ describe('wasm training kernels: edge cases', () => {
     const rng = new Prng(11);
     const xv = rng.values(2 * 5 * 5 * 6);
     const wv = rng.values(3 * 3 * 4 * 6);
-    const run = () =>
-      tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(xv, [2, 5, 5, 6]), tf.tensor4d(wv, [3, 3, 4, 6]), [2, 10, 10, 4], 2, 'same').dataSync());
+    const run = () => tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(xv, [2, 5, 5, 6]), tf.tensor4d(wv, [3, 3, 4, 6]), [2, 10, 10, 4], 2, 'same').dataSync());
     const wasm = run();
     await initBackend('cpu');
     const cpu = run();

@@ -31,10 +31,27 @@ function randomCase(rng: Prng, id: number): Case {
   const groups = rng.pick([1, 1, 1, 2, 3]);
   const cin = groups * rng.int(1, groups === 1 ? 20 : 8);
   const outChannels = groups * rng.int(1, groups === 1 ? 24 : 8);
-  const strides = rng.pick<[number, number]>([[2, 2], [2, 2], [2, 1], [1, 2], [3, 3], [4, 4], [2, 3]]);
+  const strides = rng.pick<[number, number]>([
+    [2, 2],
+    [2, 2],
+    [2, 1],
+    [1, 2],
+    [3, 3],
+    [4, 4],
+    [2, 3],
+  ]);
   const kind = id % 3;
-  const pad: Pad = kind === 0 ? 'valid' : kind === 1 ? 'same'
-    : [[0, 0], [rng.int(0, 2), rng.int(0, 2)], [rng.int(0, 2), rng.int(0, 2)], [0, 0]];
+  const pad: Pad =
+    kind === 0
+      ? 'valid'
+      : kind === 1
+        ? 'same'
+        : [
+            [0, 0],
+            [rng.int(0, 2), rng.int(0, 2)],
+            [rng.int(0, 2), rng.int(0, 2)],
+            [0, 0],
+          ];
   const xShape: Case['xShape'] = [rng.int(1, 4), rng.int(1, 20), rng.int(1, 20), cin];
   return { name: `#${id}: x [${xShape}], ${cin} -> ${outChannels}, strides [${strides}], pad ${JSON.stringify(pad)}, groups ${groups}`, xShape, outChannels, strides, pad, groups };
 }
@@ -43,10 +60,34 @@ const CASES: Case[] = [
   // The shapes that crash TensorFlow 2.21 with oneDNN on when its own kernel runs (AVX-512).
   { name: 'training size: x [32, 28, 28, 8], 8 -> 16, strides 2, valid', xShape: [32, 28, 28, 8], outChannels: 16, strides: [2, 2], pad: 'valid', groups: 1 },
   { name: 'training size: x [32, 28, 28, 3], 3 -> 16, strides [2, 1], valid', xShape: [32, 28, 28, 3], outChannels: 16, strides: [2, 1], pad: 'valid', groups: 1 },
-  { name: 'training size, groups 2: x [32, 28, 28, 16], 16 -> 32, strides 2, explicit zeros', xShape: [32, 28, 28, 16], outChannels: 32, strides: [2, 2], pad: [[0, 0], [0, 0], [0, 0], [0, 0]], groups: 2 },
+  {
+    name: 'training size, groups 2: x [32, 28, 28, 16], 16 -> 32, strides 2, explicit zeros',
+    xShape: [32, 28, 28, 16],
+    outChannels: 32,
+    strides: [2, 2],
+    pad: [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ],
+    groups: 2,
+  },
   // ResNet-18 width 0.25's downsample (16 input channels), explicit padding 1 (not in @dyrep/nn, but legal).
   { name: 'x [16, 32, 32, 16], 16 -> 32, strides 2, valid', xShape: [16, 32, 32, 16], outChannels: 32, strides: [2, 2], pad: 'valid', groups: 1 },
-  { name: 'x [2, 9, 7, 5], 5 -> 6, strides 2, explicit pads 1', xShape: [2, 9, 7, 5], outChannels: 6, strides: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], groups: 1 },
+  {
+    name: 'x [2, 9, 7, 5], 5 -> 6, strides 2, explicit pads 1',
+    xShape: [2, 9, 7, 5],
+    outChannels: 6,
+    strides: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+    groups: 1,
+  },
 ];
 const rng = new Prng(SEED);
 for (let id = 0; id < N_RANDOM; id++) CASES.push(randomCase(rng, id));
@@ -62,7 +103,10 @@ function conv(c: Case, x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   if (c.groups === 1) return tf.conv2d(x, w, c.strides, c.pad);
   const xs = tf.split(x, c.groups, 3) as tf.Tensor4D[];
   const ws = tf.split(w, c.groups, 3) as tf.Tensor4D[];
-  return tf.concat(xs.map((xi, i) => tf.conv2d(xi, ws[i], c.strides, c.pad)), 3) as tf.Tensor4D;
+  return tf.concat(
+    xs.map((xi, i) => tf.conv2d(xi, ws[i], c.strides, c.pad)),
+    3,
+  ) as tf.Tensor4D;
 }
 
 function info(c: Case): backend_util.Conv2DInfo {
@@ -104,15 +148,25 @@ function bruteForce(c: Case, d: Data): { dx: Float64Array; dw: Float64Array } {
   const dx = new Float64Array(d.x.length);
   const dw = new Float64Array(d.w.length);
   for (let g = 0; g < c.groups; g++) {
-    const pick = (values: number[], n: number, channels: number, per: number) =>
-      Float64Array.from({ length: n * per }, (_, k) => values[Math.floor(k / per) * channels + g * per + (k % per)]);
+    const pick = (values: number[], n: number, channels: number, per: number) => Float64Array.from({ length: n * per }, (_, k) => values[Math.floor(k / per) * channels + g * per + (k % per)]);
     const xg = pick(d.x, B * H * W, C, cg);
     const dyg = pick(d.dy, B * OH * OW, c.outChannels, og);
     const wg = Float64Array.from({ length: cg * og }, (_, k) => d.w[Math.floor(k / og) * c.outChannels + g * og + (k % og)]);
-    const r = referenceGrads({
-      xShape: [B, H, W, cg], wShape: [1, 1, cg, og], dyShape: [B, OH, OW, og], strides: c.strides, dilations: [1, 1],
-      padTop: i.padInfo.top, padLeft: i.padInfo.left, depthwise: false,
-    }, xg, wg, dyg);
+    const r = referenceGrads(
+      {
+        xShape: [B, H, W, cg],
+        wShape: [1, 1, cg, og],
+        dyShape: [B, OH, OW, og],
+        strides: c.strides,
+        dilations: [1, 1],
+        padTop: i.padInfo.top,
+        padLeft: i.padInfo.left,
+        depthwise: false,
+      },
+      xg,
+      wg,
+      dyg,
+    );
     r.dx.forEach((v, k) => (dx[Math.floor(k / cg) * C + g * cg + (k % cg)] = v));
     r.dw.forEach((v, k) => (dw[Math.floor(k / og) * c.outChannels + g * og + (k % og)] = v));
   }

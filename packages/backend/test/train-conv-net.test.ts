@@ -81,7 +81,7 @@ describe(`training a small conv net (seed ${SEED})`, () => {
     expect(tf.memory().numTensors).to.equal(before);
     net.dispose();
     expect(losses.every(Number.isFinite)).to.equal(true);
-    if (process.env.DYREP_DEBUG) console.log(losses.map((l) => l.toFixed(3)).join(" "));
+    if (process.env.DYREP_DEBUG) console.log(losses.map((l) => l.toFixed(3)).join(' '));
     expect(Math.min(...losses.slice(-10))).to.be.below(losses[0] * 0.75);
   });
 

@@ -15,10 +15,10 @@ const STEPS = 3;
 
 /** trainSteps on wasm with `threads` threads, in a child process; rejects if it does not exit by itself within the timeout. */
 async function inChild(threads: number): Promise<TrainStepsResult & { threads: number }> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', CHILD, String(threads), String(SEED), String(STEPS)],
-    { timeout: 240_000, maxBuffer: 64 << 20 },
-  );
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--conditions=@dyrep/source', CHILD, String(threads), String(SEED), String(STEPS)], {
+    timeout: 240_000,
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(stdout) as TrainStepsResult & { threads: number };
 }
 
@@ -40,7 +40,10 @@ describe(`wasm threads (seed ${SEED})`, () => {
 
   it('rejects a thread count outside 1..8 with a one-line cause', async () => {
     for (const threads of [0, 9, 1.5, Number.NaN]) {
-      const err = await initBackend('wasm', { threads }).then(() => undefined, (e: Error) => e);
+      const err = await initBackend('wasm', { threads }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err?.message, String(threads)).to.match(/threads must be an integer from 1 to 8/);
     }
   });
@@ -50,7 +53,10 @@ describe(`wasm threads (seed ${SEED})`, () => {
     const again = await initBackend('wasm', { threads: first.threads });
     expect(again.threads).to.equal(first.threads);
     const other = first.threads === 1 ? 2 : 1;
-    const err = await initBackend('wasm', { threads: other }).then(() => undefined, (e: Error) => e);
+    const err = await initBackend('wasm', { threads: other }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/already runs with \d+ threads?; the thread count .* can only be chosen before its first use/);
     expect(tf.getBackend()).to.equal('wasm');
   });

@@ -61,7 +61,11 @@ describe('the dyrep command', function () {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).to.include('<svg').and.include('Test accuracy (top-1)').and.include(summary.events[0].path);
     const limit = ['--test-limit', '128'];
-    for (const source of [['--checkpoint', out], ['--model', join(out, 'export', 'tfjs', 'model.json')], ['--model', join(out, 'export', 'model.onnx')]]) {
+    for (const source of [
+      ['--checkpoint', out],
+      ['--model', join(out, 'export', 'tfjs', 'model.json')],
+      ['--model', join(out, 'export', 'model.onnx')],
+    ]) {
       const e = await dyrep(['eval', ...source, ...limit, '--backend', 'wasm']);
       expect(e.code, e.stderr).to.equal(0);
       expect(lastJson(e.stdout).top1, source.join(' ')).to.equal(summary.testAccuracy);
@@ -113,7 +117,10 @@ describe('the dyrep command', function () {
     // The plugin's metric ranks the smallest convs first: the stem conv (1 → 4 channels) grows.
     const dyrepRun = JSON.parse(readFileSync(join(out, 'dyrep', 'summary.json'), 'utf8'));
     expect(dyrepRun.events.filter((e: { type: string }) => e.type === 'grow').map((e: { path: string }) => e.path)).to.include('conv1');
-    expect(r.stdout).to.match(/^policy\s+test acc\s+s\/epoch\s+data s\/epoch\s+peak RSS MB/m).and.match(/^none\s/m).and.match(/^dyrep\s/m);
+    expect(r.stdout)
+      .to.match(/^policy\s+test acc\s+s\/epoch\s+data s\/epoch\s+peak RSS MB/m)
+      .and.match(/^none\s/m)
+      .and.match(/^dyrep\s/m);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).to.include('<svg').and.include('Test accuracy').and.include('Structure timeline');
     const bench = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
@@ -122,10 +129,34 @@ describe('the dyrep command', function () {
 
   it('fine-tunes a detector on a generated set, prints a summary table and writes detections, summary and report', async () => {
     const out = join(dir, 'detect');
-    const args = ['detect', 'train', '--generate', '48,16', '--canvas', '64', '--width', '0.0625', '--neck-channels', '8', '--epochs', '2', '--batch-size', '16', '--adjust-interval', '1', '--backend', 'wasm', '--out', out];
+    const args = [
+      'detect',
+      'train',
+      '--generate',
+      '48,16',
+      '--canvas',
+      '64',
+      '--width',
+      '0.0625',
+      '--neck-channels',
+      '8',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '16',
+      '--adjust-interval',
+      '1',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    ];
     const r = await dyrep(args);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^mAP @\[\.50:\.95\] \(%\)\s+\d/m).and.match(/^structure changes\s+1 grow/m).and.match(/^report: .*report\.html$/m);
+    expect(r.stdout)
+      .to.match(/^mAP @\[\.50:\.95\] \(%\)\s+\d/m)
+      .and.match(/^structure changes\s+1 grow/m)
+      .and.match(/^report: .*report\.html$/m);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.history.map((h: { epoch: number }) => h.epoch)).to.deep.equal([0, 1]);
     expect(summary.events).to.have.length(1);
@@ -159,11 +190,23 @@ describe('the dyrep command', function () {
     // Help text wraps at the terminal width: compare with runs of white space as one space.
     const helps: [string[], RegExp[]][] = [
       [[], [/--log-interval <seconds> .* \(default: 30\)/, /--plugin <module> /]],
-      [['train'], [/--epochs <value> number of epochs \(default: 3\)/, /--out <value> output directory \(default: runs\/latest\)/, /--cut-mode <value> .*\(default: fold\)/, /--dbb-variant <value> .*\(default: preserving\)/, /Global Options: .*--log-interval/]],
+      [
+        ['train'],
+        [
+          /--epochs <value> number of epochs \(default: 3\)/,
+          /--out <value> output directory \(default: runs\/latest\)/,
+          /--cut-mode <value> .*\(default: fold\)/,
+          /--dbb-variant <value> .*\(default: preserving\)/,
+          /Global Options: .*--log-interval/,
+        ],
+      ],
       [['bench'], [/--policies <list> .*\(default: "none,dbb,dyrep"\)/, /--out <value> output directory \(default: runs\/bench\)/]],
       [['eval'], [/--batch-size <n> .*\(default: "256"\)/]],
       [['export'], [/--format <name> .*\(default: "tfjs"\)/]],
-      [['detect', 'train'], [/--epochs <value> .*\(default: 16\)/, /--out <value> .*\(default: /]],
+      [
+        ['detect', 'train'],
+        [/--epochs <value> .*\(default: 16\)/, /--out <value> .*\(default: /],
+      ],
     ];
     for (const [command, patterns] of helps) {
       const h = await inProcess([...command, '--help']);
@@ -204,8 +247,14 @@ describe('the dyrep command', function () {
       const r = await dyrep(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(1);
       const lines = r.stderr.trim().split('\n');
-      expect(lines.filter((l) => l.startsWith('dyrep:')), `${args.join(' ')}: ${r.stderr}`).to.have.length(1);
-      expect(lines.some((l) => /^\s+at /.test(l)), 'no stack trace').to.equal(false);
+      expect(
+        lines.filter((l) => l.startsWith('dyrep:')),
+        `${args.join(' ')}: ${r.stderr}`,
+      ).to.have.length(1);
+      expect(
+        lines.some((l) => /^\s+at /.test(l)),
+        'no stack trace',
+      ).to.equal(false);
       expect(lines[lines.length - 1]).to.match(pattern);
     }
   });

@@ -51,12 +51,19 @@ describe('dyrep detect: backbone transfer, export and scoring the export', funct
       const reference = original.forwardFeatures(x, stages);
       const grownBlocks = listRepBlocks(original).filter((b) => !b.path.startsWith('layer4')).length;
       expect(grownBlocks, 'grown blocks below layer4').to.be.at.least(1);
-      for (const [structure, channels, tolerance] of [['grown', 1, 0], ['fused', 1, 1e-5], ['grown', 3, 1e-5]] as const) {
+      for (const [structure, channels, tolerance] of [
+        ['grown', 1, 0],
+        ['fused', 1, 1e-5],
+        ['grown', 3, 1e-5],
+      ] as const) {
         const t = loadRunBackbone(classifier, structure, channels);
         const net = createCenterNet({ numClasses: 2, ...t.architecture, backboneModel: t.model });
         try {
           expect(listRepBlocks(net).length, structure).to.equal(structure === 'grown' ? grownBlocks : 0);
-          expect(net.namedParameters().some(([p]) => p.startsWith('backbone.fc') || p.startsWith('backbone.layer4')), 'classifier and layer4 dropped').to.equal(false);
+          expect(
+            net.namedParameters().some(([p]) => p.startsWith('backbone.fc') || p.startsWith('backbone.layer4')),
+            'classifier and layer4 dropped',
+          ).to.equal(false);
           net.eval();
           const input = channels === 3 ? tf.tile(x, [1, 1, 1, 3]) : x;
           const n0 = tf.memory().numTensors;
@@ -84,7 +91,7 @@ describe('dyrep detect: backbone transfer, export and scoring the export', funct
     }
   });
 
-  it('a backbone from a PyTorch safetensors checkpoint (through @dyrep/weights) computes the source network\'s features; its classifier is skipped, anything else mismatched is one error', () => {
+  it("a backbone from a PyTorch safetensors checkpoint (through @dyrep/weights) computes the source network's features; its classifier is skipped, anything else mismatched is one error", () => {
     const rng = new Rng(4);
     const source = createModel('resnet18', { width: 0.0625, stem: 'imagenet', inChannels: 3, numClasses: 7 }) as ImageModel;
     randomizeBatchNorms(source, rng);
@@ -122,7 +129,9 @@ describe('dyrep detect: backbone transfer, export and scoring the export', funct
     writeFileSync(configFile, ['epochs: 2', 'batch_size: 16', 'adjust_interval: 1', 'neck_channels: 8', 'backend: wasm'].join('\n'));
     const r = await dyrep(['detect', 'train', '--config', configFile, ...layout, '--backbone', classifier, '--input-size', '48', '--out', out]);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stderr).to.match(/adapted to 3 channel\(s\)/).and.match(/3 channel\(s\), input 48×48/);
+    expect(r.stderr)
+      .to.match(/adapted to 3 channel\(s\)/)
+      .and.match(/3 channel\(s\), input 48×48/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.backbone).to.include(classifier);
     // The generated set, used through COCO's own layout flags, scored by the exported files.
@@ -132,7 +141,10 @@ describe('dyrep detect: backbone transfer, export and scoring the export', funct
     const ds = await openCocoDataset({ annotationFile: gt, imageDir: images, channels: 3 });
     const loader = await createDetectionLoader(ds, { stride: model.stride, batchSize: 16, inputSize: [48, 48] });
     const expectedMap = summary.fusedMetrics?.mAP ?? summary.metrics.mAP;
-    for (const [format, file] of [['onnx', join(dir, 'det.onnx')], ['tfjs', join(dir, 'det-tfjs')]] as const) {
+    for (const [format, file] of [
+      ['onnx', join(dir, 'det.onnx')],
+      ['tfjs', join(dir, 'det-tfjs')],
+    ] as const) {
       const e = await dyrep(['detect', 'export', '--run', out, '--format', format, '--out', file, '--backend', 'wasm']);
       expect(e.code, e.stderr).to.equal(0);
       const report = lastJson(e.stdout);

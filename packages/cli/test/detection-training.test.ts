@@ -11,10 +11,7 @@ import { fuseModel, listRepBlocks } from '@dyrep/rep-blocks';
 import { saliencyCollector } from '@dyrep/saliency';
 import { useBackend } from '@dyrep/test-utils';
 import { Trainer, cosineSchedule, withWarmup, type EpochRecord } from '@dyrep/trainer';
-import {
-  createCenterNet, createDetectionLoader, decodeCenterNet, detectionTask, generateFashionMnistDetection, openCocoDataset,
-  type CenterNet, type DetectionLoader,
-} from '@dyrep/detection';
+import { createCenterNet, createDetectionLoader, decodeCenterNet, detectionTask, generateFashionMnistDetection, openCocoDataset, type CenterNet, type DetectionLoader } from '@dyrep/detection';
 
 const SIDE = 64;
 const EPOCHS = 8;
@@ -85,7 +82,11 @@ describe('detection training with the trainer and the dyrep policy', function ()
     };
     const steps = EPOCHS * train.numBatches;
     const trainer = new Trainer({
-      model, task: detectionTask({ numClasses: 10, stride: model.stride }), train, validation: val, epochs: EPOCHS,
+      model,
+      task: detectionTask({ numClasses: 10, stride: model.stride }),
+      train,
+      validation: val,
+      epochs: EPOCHS,
       lr: withWarmup(cosineSchedule(0.1, steps, 1e-4), 2 * train.numBatches),
       inputShape: [SIDE, SIDE, 1],
       plugins: [saliency, dyrepPolicy({ saliency, adjustInterval: 1, recalBnBatches: 2, topK: 1 }), checker],
@@ -118,7 +119,11 @@ describe('detection training with the trainer and the dyrep policy', function ()
     expect(listRepBlocks(model).length).to.be.greaterThan(0);
     // The saliency ranking covers backbone, neck and head convs alike.
     const ranked = new Set(mutations.flatMap((m) => m.ranked));
-    for (const part of ['backbone.', 'neck.', 'head.']) expect([...ranked].some((p) => p.startsWith(part)), part).to.equal(true);
+    for (const part of ['backbone.', 'neck.', 'head.'])
+      expect(
+        [...ranked].some((p) => p.startsWith(part)),
+        part,
+      ).to.equal(true);
   });
 
   it('fusing the trained detector gives the same detections and the same mAP', async () => {

@@ -22,15 +22,23 @@ describe('freezeBackbone', function () {
       const model = createCenterNet({ numClasses: 10, backboneOptions: { width: 0.0625, inChannels: 1 }, channels: 8 });
       const train = await createDetectionLoader(ds, { stride: model.stride, batchSize: 8, shuffle: true });
       const snapshot = () => new Map(model.namedParameters().map(([p, v]) => [p, Float32Array.from(v.dataSync())]));
-      const changed = (a: Map<string, Float32Array>, b: Map<string, Float32Array>, prefix: string) =>
-        [...a.keys()].filter((p) => p.startsWith(prefix) && a.get(p)!.some((v, i) => v !== b.get(p)![i]));
+      const changed = (a: Map<string, Float32Array>, b: Map<string, Float32Array>, prefix: string) => [...a.keys()].filter((p) => p.startsWith(prefix) && a.get(p)!.some((v, i) => v !== b.get(p)![i]));
       const before = snapshot();
       let afterFirst: Map<string, Float32Array> | null = null;
       const onEpochEnd = (_: unknown, epoch: number): void => {
         if (epoch === 0) afterFirst = snapshot();
       };
       const probe = { id: 'probe', priority: 100, hooks: { onEpochEnd } };
-      const trainer = new Trainer({ model, task: detectionTask({ numClasses: 10, stride: model.stride }), train, epochs: 2, lr: () => 0.05, plugins: [freezeBackbone(1), probe], inputShape: [32, 32, 1], progress: silentProgress });
+      const trainer = new Trainer({
+        model,
+        task: detectionTask({ numClasses: 10, stride: model.stride }),
+        train,
+        epochs: 2,
+        lr: () => 0.05,
+        plugins: [freezeBackbone(1), probe],
+        inputShape: [32, 32, 1],
+        progress: silentProgress,
+      });
       const n0 = tf.memory().numTensors;
       await trainer.fit();
       const after = snapshot();

@@ -21,7 +21,6 @@ const tiny = resolve(here, '..', 'configs', 'fashion-mnist-tiny.yaml');
 const fixtures = resolve(here, '..', '..', 'weights', 'test', 'fixtures');
 const r18 = join(fixtures, 'resnet18.safetensors');
 
-
 /** `file`'s bytes with its JSON header edited (the tensor data unchanged): a file that lies. */
 function withHeader(file: string, edit: (header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>) => void): Buffer {
   const bytes = readFileSync(file);
@@ -38,12 +37,18 @@ function withHeader(file: string, edit: (header: Record<string, { dtype: string;
 function badFiles(dir: string): Record<'truncated' | 'lying' | 'dtype' | 'architecture', string> {
   const files = { truncated: join(dir, 'truncated.safetensors'), lying: join(dir, 'lying.safetensors'), dtype: join(dir, 'dtype.safetensors'), architecture: join(fixtures, 'vgg16_bn.safetensors') };
   writeFileSync(files.truncated, readFileSync(r18).subarray(0, 100_000));
-  writeFileSync(files.lying, withHeader(r18, (h) => {
-    h['layer1.0.conv1.weight'].data_offsets[1] += 4; // overlaps the next tensor
-  }));
-  writeFileSync(files.dtype, withHeader(r18, (h) => {
-    h['conv1.weight'].dtype = 'F8_E4M3';
-  }));
+  writeFileSync(
+    files.lying,
+    withHeader(r18, (h) => {
+      h['layer1.0.conv1.weight'].data_offsets[1] += 4; // overlaps the next tensor
+    }),
+  );
+  writeFileSync(
+    files.dtype,
+    withHeader(r18, (h) => {
+      h['conv1.weight'].dtype = 'F8_E4M3';
+    }),
+  );
   return files;
 }
 
@@ -118,7 +123,10 @@ describe('pretrained weights through the dyrep command', function () {
     expect(JSON.parse(exported.metadata['dyrep.normalization']).mean[0]).to.be.closeTo(grey(IMAGENET_NORMALIZATION.mean), 1e-9);
     // eval uses the run's (pretrained) normalisation: the checkpoint and the ONNX export score the same.
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    for (const source of [['--checkpoint', out], ['--model', join(out, 'export', 'model.onnx')]]) {
+    for (const source of [
+      ['--checkpoint', out],
+      ['--model', join(out, 'export', 'model.onnx')],
+    ]) {
       const e = await dyrep(['eval', ...source, '--test-limit', '128', '--backend', 'wasm']);
       expect(e.code, e.stderr).to.equal(0);
       expect(JSON.parse(e.stdout.trim().split('\n').pop()!).top1, source.join(' ')).to.equal(summary.testAccuracy);
@@ -138,7 +146,10 @@ describe('pretrained weights through the dyrep command', function () {
     const facts = { classNames: source.classNames, inputShape: source.inputShape };
     const x = tf.randomUniform([4, ...source.inputShape], 0, 1, 'float32', 7);
     const reference = tf.tidy(() => (source.model.forward(x) as tf.Tensor).dataSync() as Float32Array);
-    for (const [pretrained, tolerance] of [[out, 0], [fused, 1e-5]] as const) {
+    for (const [pretrained, tolerance] of [
+      [out, 0],
+      [fused, 1e-5],
+    ] as const) {
       const config = { ...source.config, pretrained, resetHead: false, adaptStem: false };
       const model = buildModel(config, facts) as ImageModel;
       const start = applyPretrained(model, config);
@@ -158,9 +169,17 @@ describe('pretrained weights through the dyrep command', function () {
     const bad = badFiles(dir);
     // Exit code 2 for usage errors (a missing file, a model without a mapping), 1 when reading the weights fails.
     const cases: [string[], RegExp, number][] = [
-      [['--pretrained', r18], /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/, 1],
+      [
+        ['--pretrained', r18],
+        /^dyrep: .*resnet18\.safetensors: does not fit resnet18 .*conv1\.weight is \[4,3,7,7\] in the file, the model needs \[4,1,7,7\].*--adapt-stem.*fc\.weight is \[5,32\].*--reset-head/,
+        1,
+      ],
       [['--pretrained', join(dir, 'missing.safetensors')], /^dyrep: --pretrained '.*missing\.safetensors': no such file or directory$/, 2],
-      [['--pretrained', r18, '--model', 'vgg16', '--stem', 'cifar'], /^dyrep: no PyTorch mapping for model 'vgg16'; models with one: mobilenet_v1, repvgg_a0, resnet18, resnet34, resnet50, vgg16_bn$/, 2],
+      [
+        ['--pretrained', r18, '--model', 'vgg16', '--stem', 'cifar'],
+        /^dyrep: no PyTorch mapping for model 'vgg16'; models with one: mobilenet_v1, repvgg_a0, resnet18, resnet34, resnet50, vgg16_bn$/,
+        2,
+      ],
       ...Object.entries(bad).map(([kind, file]): [string[], RegExp, number] => [['--pretrained', file, '--reset-head', '--adapt-stem'], BAD_FILE_MESSAGES[kind as keyof typeof bad], 1]),
     ];
     for (const [flags, message, code] of cases) {
@@ -168,7 +187,10 @@ describe('pretrained weights through the dyrep command', function () {
       const r = await dyrep(['train', '--config', tiny, '--stem', 'imagenet', '--backend', 'wasm', '--train-limit', '64', '--test-limit', '32', '--out', out, ...flags]);
       expect(r.code, flags.join(' ')).to.equal(code);
       const lines = r.stderr.trim().split('\n');
-      expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);
+      expect(
+        lines.filter((l) => l.startsWith('dyrep: ')),
+        r.stderr,
+      ).to.have.length(1);
       expect(lines[lines.length - 1]).to.match(message);
       expect(existsSync(join(out, 'checkpoint')), `${flags.join(' ')} wrote a checkpoint`).to.equal(false);
     }
@@ -178,17 +200,30 @@ describe('pretrained weights through the dyrep command', function () {
     this.timeout(600000); // five fresh processes
     const bad = badFiles(dir);
     const cases: [string, string[], RegExp, number][] = [
-      ...(['truncated', 'lying', 'dtype', 'architecture'] as const).map((kind): [string, string[], RegExp, number] => [bad[kind], ['--format', 'onnx', '--num-classes', '5', '--in-channels', '3'], BAD_FILE_MESSAGES[kind], 1]),
+      ...(['truncated', 'lying', 'dtype', 'architecture'] as const).map((kind): [string, string[], RegExp, number] => [
+        bad[kind],
+        ['--format', 'onnx', '--num-classes', '5', '--in-channels', '3'],
+        BAD_FILE_MESSAGES[kind],
+        1,
+      ]),
       // Without --num-classes/--in-channels they are read from the file's classifier and stem, which a VGG file does not have:
       // the flag names the wrong kind of file, a usage error.
-      [bad.architecture, ['--format', 'safetensors'], /^dyrep: --pretrained '.*vgg16_bn\.safetensors': no 'fc\.weight' or 'conv1\.weight' in it, so it is not a torchvision\.models\.resnet18 checkpoint$/, 2],
+      [
+        bad.architecture,
+        ['--format', 'safetensors'],
+        /^dyrep: --pretrained '.*vgg16_bn\.safetensors': no 'fc\.weight' or 'conv1\.weight' in it, so it is not a torchvision\.models\.resnet18 checkpoint$/,
+        2,
+      ],
     ];
     for (const [file, flags, message, code] of cases) {
       const out = join(dir, `bad-export-${cases.findIndex((c) => c[0] === file && c[1] === flags)}.${flags[1]}`);
       const r = await dyrep(['export', '--pretrained', file, '--model', 'resnet18', '--width', '0.0625', '--input-size', '64', ...flags, '--out', out, '--backend', 'wasm']);
       expect(r.code, `${file} ${flags.join(' ')}`).to.equal(code);
       const lines = r.stderr.trim().split('\n');
-      expect(lines.filter((l) => l.startsWith('dyrep: ')), r.stderr).to.have.length(1);
+      expect(
+        lines.filter((l) => l.startsWith('dyrep: ')),
+        r.stderr,
+      ).to.have.length(1);
       expect(lines[lines.length - 1]).to.match(message);
       expect(existsSync(out), `${file} ${flags.join(' ')} wrote ${out}`).to.equal(false);
     }

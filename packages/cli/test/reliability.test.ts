@@ -55,7 +55,11 @@ async function dyrepHere(args: string[]): Promise<Result> {
   }
 }
 
-const dyrepLine = (r: Result) => r.stderr.trim().split('\n').filter((l) => l.startsWith('dyrep:'));
+const dyrepLine = (r: Result) =>
+  r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('dyrep:'));
 
 /** Starts `dyrep` (or `command`) in the background; `ready` resolves once `marker` appears in its output. */
 function startUntil(args: string[], marker: RegExp, command?: string) {
@@ -79,7 +83,9 @@ function startUntil(args: string[], marker: RegExp, command?: string) {
 }
 
 function tempFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes('.tmp-'));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.includes('.tmp-'));
 }
 
 describe('dyrep under faults (issue #13)', function () {
@@ -128,7 +134,9 @@ describe('dyrep under faults (issue #13)', function () {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/epoch 1\/2: loss \d/);
     expect(dyrepLine(r)).to.have.length(1);
-    expect(dyrepLine(r)[0]).to.match(/^dyrep: training stopped: the model diverged in epoch 1 \([\d,]+ non-finite values in \d+ tensors? \(first: [\w.]+\)\); no checkpoint exists \(the run diverged before its first epoch ended\)/);
+    expect(dyrepLine(r)[0]).to.match(
+      /^dyrep: training stopped: the model diverged in epoch 1 \([\d,]+ non-finite values in \d+ tensors? \(first: [\w.]+\)\); no checkpoint exists \(the run diverged before its first epoch ended\)/,
+    );
     expect(existsSync(join(out, 'checkpoint', 'last.ckpt'))).to.equal(false);
   });
 
@@ -171,7 +179,10 @@ describe('dyrep under faults (issue #13)', function () {
     expect(dyrepLine(second)[0]).to.match(new RegExp(`^dyrep: '${out}' is in use by another run \\(pid ${first.child.pid} on .+\\); wait for it to finish`));
     const done = await first.exited;
     expect(done.code, done.stderr).to.equal(0);
-    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch);
+    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).epoch);
     expect(rows).to.deep.equal([0, 1]);
   });
 
@@ -261,7 +272,9 @@ describe('dyrep under faults (issue #13)', function () {
     expect(line[0]).to.equal(`dyrep: interrupted by SIGTERM at epoch 1, step ${step}; checkpoint '${join(out, 'checkpoint', 'last.ckpt')}'; resume with: dyrep train --out ${out} --resume`);
     const { meta, tensors } = readCheckpointFile(join(out, 'checkpoint', 'last.ckpt'));
     tf.dispose([...tensors.values()]);
-    expect((meta as { step: number }).step).to.equal(step).and.to.be.within(1, 7);
+    expect((meta as { step: number }).step)
+      .to.equal(step)
+      .and.to.be.within(1, 7);
   });
 
   it('9: bench forwards SIGTERM to its child, which stops too', async () => {

@@ -75,25 +75,46 @@ describe('report page', () => {
   const cut: StructureEvent = { epoch: 2, type: 'cut', path: 'layer1.0.conv1', branches: ['1x1'] };
   const history = [record(0, 1000, 1000), record(1, 1000, 1200, [grow]), record(2, 1200, 1100, [cut]), record(3, 1100, 1100)];
 
-  it('draws the timeline marks on the charts\' epoch axis: a change after epoch e at x(e + 1), where the parameter step changes', () => {
+  it("draws the timeline marks on the charts' epoch axis: a change after epoch e at x(e + 1), where the parameter step changes", () => {
     const axis = epochAxis(4);
     const timeline = structureTimeline([grow, cut], axis);
     const x2 = epochX(axis, 2);
     const x3 = epochX(axis, 3);
-    expect(timeline).to.include(`<path d="M${x2 - 6},`).and.include(` L${x2 + 6},`).and.include(`fill="#2ca02c"><title>after epoch 2: grow`);
-    expect(timeline).to.include(`<path d="M${x3 - 5},`).and.include(`stroke="#d62728" stroke-width="2.5"><title>after epoch 3: cut`);
+    expect(timeline)
+      .to.include(`<path d="M${x2 - 6},`)
+      .and.include(` L${x2 + 6},`)
+      .and.include(`fill="#2ca02c"><title>after epoch 2: grow`);
+    expect(timeline)
+      .to.include(`<path d="M${x3 - 5},`)
+      .and.include(`stroke="#d62728" stroke-width="2.5"><title>after epoch 3: cut`);
     expect(timeline).to.include('grow: the conv became a rep-block').and.include('cut: branches removed');
     const chart = lineChart(axis, [{ name: 'dyrep', points: history.map((h) => [h.epoch + 1, h.trainParams]) }], { title: 'p', yLabel: 'parameters', format: 'integer', steps: true });
     const d = /<path d="([^"]+)" fill="none"/.exec(chart)![1];
     const vertices = [...d.matchAll(/([\d.]+),([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     // The level changes exactly at x(2) (end of epoch 2, the grow) and at x(3) (the cut).
-    const changesAt = vertices.slice(1).filter((v, i) => v[1] !== vertices[i][1]).map((v) => v[0]);
+    const changesAt = vertices
+      .slice(1)
+      .filter((v, i) => v[1] !== vertices[i][1])
+      .map((v) => v[0]);
     expect(changesAt).to.deep.equal([epochX(axis, 2), epochX(axis, 3)].map((x) => Number(x.toFixed(1))));
   });
 
   it('keeps the y-axis title clear of the widest tick label', () => {
     const axis = epochAxis(3);
-    const chart = lineChart(axis, [{ name: 'a', points: [[1, 11_000_000], [2, 11_689_512], [3, 12_000_000]] }], { title: 't', yLabel: 'parameters', format: 'integer' });
+    const chart = lineChart(
+      axis,
+      [
+        {
+          name: 'a',
+          points: [
+            [1, 11_000_000],
+            [2, 11_689_512],
+            [3, 12_000_000],
+          ],
+        },
+      ],
+      { title: 't', yLabel: 'parameters', format: 'integer' },
+    );
     const titleX = Number(/translate\(([\d.]+) /.exec(chart)![1]);
     const labels = [...chart.matchAll(/text-anchor="end" font-size="11">([^<]+)</g)].map((m) => m[1]);
     const widest = Math.max(...labels.map((l) => l.length));
@@ -103,7 +124,9 @@ describe('report page', () => {
 
   it('has curves for the metric, training and validation loss, learning rate and parameters, and a legend', () => {
     const html = renderReport({
-      title: 'r', description: 'd', table: { header: ['a'], rows: [['1']] },
+      title: 'r',
+      description: 'd',
+      table: { header: ['a'], rows: [['1']] },
       runs: [{ name: 'dyrep', history, events: [grow, cut], epochs: 4 }],
       metric: { key: 'val_top1', label: 'Test accuracy (top-1)' },
     });

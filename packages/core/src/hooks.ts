@@ -100,9 +100,22 @@ export type HookEvent = keyof HookHandlers;
 
 /** Every hook event in emission order. */
 export const HOOK_EVENTS: readonly HookEvent[] = [
-  'setup', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onAfterBackward', 'onBeforeOptimizerStep',
-  'onBatchEnd', 'onEpochEnd', 'onValidationBegin', 'onValidationEnd', 'onBeforeMutate', 'onAfterMutate',
-  'onSaveCheckpoint', 'onLoadCheckpoint', 'onTrainEnd', 'teardown',
+  'setup',
+  'onTrainBegin',
+  'onEpochBegin',
+  'onBatchBegin',
+  'onAfterBackward',
+  'onBeforeOptimizerStep',
+  'onBatchEnd',
+  'onEpochEnd',
+  'onValidationBegin',
+  'onValidationEnd',
+  'onBeforeMutate',
+  'onAfterMutate',
+  'onSaveCheckpoint',
+  'onLoadCheckpoint',
+  'onTrainEnd',
+  'teardown',
 ];
 
 /** A plugin's checkpointable state: `save` returns JSON-serialisable data that `load` accepts. */

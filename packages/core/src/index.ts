@@ -3,7 +3,15 @@ export { BRANCH_KINDS } from './mutation';
 export type { BranchKind, GrowOp, CutOp, MutationPlan, MutationResult } from './mutation';
 export { HOOK_EVENTS, DEFAULT_PRIORITY } from './hooks';
 export type {
-  Logs, BackwardInfo, BatchInfo, CheckpointInfo, TrainerContext, HookHandlers, HookEvent, PluginState, Plugin,
+  Logs,
+  BackwardInfo,
+  BatchInfo,
+  CheckpointInfo,
+  TrainerContext,
+  HookHandlers,
+  HookEvent,
+  PluginState,
+  Plugin,
 } from './hooks';
 export { orderPlugins } from './order-plugins';
 export type { Task, BatchSource } from './task';

@@ -2,13 +2,24 @@ import { expect } from 'chai';
 import { createRegistry } from '@dyrep/core';
 
 class CodedError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 describe('createRegistry', () => {
-  const make = (id: string) => createRegistry<number>({ id: `test:${id}`, kind: 'thing', builtins: [['one', 1], ['two', 2]] });
+  const make = (id: string) =>
+    createRegistry<number>({
+      id: `test:${id}`,
+      kind: 'thing',
+      builtins: [
+        ['one', 1],
+        ['two', 2],
+      ],
+    });
 
   it('lists built-in and registered names sorted, and finds entries', () => {
     const r = make('list');
@@ -42,7 +53,16 @@ describe('createRegistry', () => {
   });
 
   it('rejects malformed names and unknown lookups with one-line messages, through a custom error', () => {
-    const r = createRegistry<number>({ id: 'test:coded', kind: 'gadget', plural: 'gadgetry', builtins: [['b', 1], ['a', 2]], error: (code, m) => new CodedError(code, m) });
+    const r = createRegistry<number>({
+      id: 'test:coded',
+      kind: 'gadget',
+      plural: 'gadgetry',
+      builtins: [
+        ['b', 1],
+        ['a', 2],
+      ],
+      error: (code, m) => new CodedError(code, m),
+    });
     expect(() => r.register('Bad Name', 1)).to.throw(CodedError, 'cannot register gadget "Bad Name": names are lower-case words joined by _ or -');
     expect(() => r.require('c')).to.throw("unknown gadget 'c'; known gadgetry: a, b");
     try {

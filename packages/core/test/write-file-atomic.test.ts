@@ -71,7 +71,7 @@ describe('ensureDirectory / prepareOutputDirectory', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('refuses procfs at once instead of spinning (Node\'s recursive mkdir hangs there)', async () => {
+  it("refuses procfs at once instead of spinning (Node's recursive mkdir hangs there)", async () => {
     const t0 = Date.now();
     let err: Error | undefined;
     await ensureDirectory('/proc/x/y').catch((e: Error) => (err = e));

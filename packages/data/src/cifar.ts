@@ -6,27 +6,29 @@ import { isFile, readMaybeGzip } from './internal/read-file';
 import { resolveDatasetDir, type ResolveDataDirOptions, type ResolvedDataDir } from './resolve-data-dir';
 
 /** CIFAR-10 class names, indexed by label. */
-export const CIFAR10_CLASSES: readonly string[] = Object.freeze([
-  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
-]);
+export const CIFAR10_CLASSES: readonly string[] = Object.freeze(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
 
 /** CIFAR-100 fine class names, indexed by fine label. */
 export const CIFAR100_CLASSES: readonly string[] = Object.freeze(
-  ('apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel can ' +
+  (
+    'apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel can ' +
     'castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup dinosaur dolphin ' +
     'elephant flatfish forest fox girl hamster house kangaroo keyboard lamp lawn_mower leopard lion lizard lobster ' +
     'man maple_tree motorcycle mountain mouse mushroom oak_tree orange orchid otter palm_tree pear pickup_truck ' +
     'pine_tree plain plate poppy porcupine possum rabbit raccoon ray road rocket rose sea seal shark shrew skunk ' +
     'skyscraper snail snake spider squirrel streetcar sunflower sweet_pepper table tank telephone television tiger ' +
-    'tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm').split(' '),
+    'tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm'
+  ).split(' '),
 );
 
 /** CIFAR-100 coarse (super-class) names, indexed by coarse label. */
 export const CIFAR100_COARSE_CLASSES: readonly string[] = Object.freeze(
-  ('aquatic_mammals fish flowers food_containers fruit_and_vegetables household_electrical_devices ' +
+  (
+    'aquatic_mammals fish flowers food_containers fruit_and_vegetables household_electrical_devices ' +
     'household_furniture insects large_carnivores large_man-made_outdoor_things large_natural_outdoor_scenes ' +
     'large_omnivores_and_herbivores medium_mammals non-insect_invertebrates people reptiles small_mammals trees ' +
-    'vehicles_1 vehicles_2').split(' '),
+    'vehicles_1 vehicles_2'
+  ).split(' '),
 );
 
 const SIDE = 32;
@@ -107,7 +109,10 @@ export interface CifarLoadOptions extends Omit<ResolveDataDirOptions, 'dataDir'>
 
 async function readClassNames(path: string, fallback: readonly string[]): Promise<readonly string[]> {
   if (!(await isFile(path))) return fallback;
-  const names = (await readFile(path, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = (await readFile(path, 'utf8'))
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return names.length === fallback.length ? names : fallback;
 }
 
@@ -172,9 +177,6 @@ export async function loadCifar10(options: CifarLoadOptions = {}): Promise<Datas
 export async function loadCifar100(options: CifarLoadOptions & { labels?: 'fine' | 'coarse' } = {}): Promise<Dataset> {
   const { dataDir, split = 'train', labels = 'fine', ...rest } = options;
   const { dir } = await resolveCifar100Dir(dataDir, rest);
-  const classNames =
-    labels === 'fine'
-      ? await readClassNames(join(dir, 'fine_label_names.txt'), CIFAR100_CLASSES)
-      : await readClassNames(join(dir, 'coarse_label_names.txt'), CIFAR100_COARSE_CLASSES);
+  const classNames = labels === 'fine' ? await readClassNames(join(dir, 'fine_label_names.txt'), CIFAR100_CLASSES) : await readClassNames(join(dir, 'coarse_label_names.txt'), CIFAR100_COARSE_CLASSES);
   return readCifarSplit(dir, [split === 'train' ? 'train.bin' : 'test.bin'], cifar100Format(labels), classNames, `cifar100/${split}`);
 }

@@ -1,14 +1,5 @@
 /** What went wrong, as a stable machine-readable code on {@link DataError}. */
-export type DataErrorCode =
-  | 'not-found'
-  | 'bad-magic'
-  | 'truncated'
-  | 'bad-length'
-  | 'count-mismatch'
-  | 'label-out-of-range'
-  | 'decode-failed'
-  | 'unknown-dataset'
-  | 'invalid-argument';
+export type DataErrorCode = 'not-found' | 'bad-magic' | 'truncated' | 'bad-length' | 'count-mismatch' | 'label-out-of-range' | 'decode-failed' | 'unknown-dataset' | 'invalid-argument';
 
 /**
  * The one error type thrown by `@dyrep/data` for bad inputs: missing or corrupt files, inconsistent

@@ -3,18 +3,7 @@ import { readIdxSplit } from './idx';
 import { resolveFashionMnistDir, type ResolveDataDirOptions } from './resolve-data-dir';
 
 /** Fashion-MNIST class names, indexed by label. */
-export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-]);
+export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
 
 /** Options of {@link loadFashionMnist} and {@link loadMnist}. */
 export interface IdxLoadOptions extends Omit<ResolveDataDirOptions, 'dataDir'> {

@@ -56,11 +56,9 @@ export function parseIdx(bytes: Uint8Array, source = '<buffer>'): IdxArray {
   }
   const expected = headerBytes + count * typeInfo.bytes;
   if (bytes.length < expected) {
-    throw new DataError(
-      'truncated',
-      `${source}: truncated IDX file: header declares [${dims.join(', ')}] ${typeInfo.name} (${expected} bytes) but the file has ${bytes.length} bytes`,
-      { path: source },
-    );
+    throw new DataError('truncated', `${source}: truncated IDX file: header declares [${dims.join(', ')}] ${typeInfo.name} (${expected} bytes) but the file has ${bytes.length} bytes`, {
+      path: source,
+    });
   }
   if (bytes.length > expected) {
     throw new DataError(
@@ -83,10 +81,13 @@ export function parseIdx(bytes: Uint8Array, source = '<buffer>'): IdxArray {
       const out = new Ctor(count);
       for (let i = 0, o = headerBytes; i < count; i++, o += typeInfo.bytes) {
         out[i] =
-          typeInfo.name === 'int16' ? view.getInt16(o, false)
-          : typeInfo.name === 'int32' ? view.getInt32(o, false)
-          : typeInfo.name === 'float32' ? view.getFloat32(o, false)
-          : view.getFloat64(o, false);
+          typeInfo.name === 'int16'
+            ? view.getInt16(o, false)
+            : typeInfo.name === 'int32'
+              ? view.getInt32(o, false)
+              : typeInfo.name === 'float32'
+                ? view.getFloat32(o, false)
+                : view.getFloat64(o, false);
       }
       data = out;
     }
@@ -119,7 +120,9 @@ export interface IdxDatasetFiles {
 export async function readIdxDataset(files: IdxDatasetFiles): Promise<Dataset> {
   const [images, labels] = await Promise.all([readIdxFile(files.imagesPath), readIdxFile(files.labelsPath)]);
   if (images.type !== 'uint8' || images.dims.length !== 3) {
-    throw new DataError('bad-magic', `${files.imagesPath}: expected an IDX images file of uint8 [N, H, W] (magic 0x00000803), got ${images.type} [${images.dims.join(', ')}]`, { path: files.imagesPath });
+    throw new DataError('bad-magic', `${files.imagesPath}: expected an IDX images file of uint8 [N, H, W] (magic 0x00000803), got ${images.type} [${images.dims.join(', ')}]`, {
+      path: files.imagesPath,
+    });
   }
   if (labels.dims.length !== 1 || (labels.type !== 'uint8' && labels.type !== 'int8' && labels.type !== 'int32')) {
     throw new DataError('bad-magic', `${files.labelsPath}: expected an IDX labels file of uint8 [N] (magic 0x00000801), got ${labels.type} [${labels.dims.join(', ')}]`, { path: files.labelsPath });
@@ -131,7 +134,11 @@ export async function readIdxDataset(files: IdxDatasetFiles): Promise<Dataset> {
   const labels32 = Int32Array.from(labels.data as ArrayLike<number>);
   for (let i = 0; i < labels32.length; i++) {
     if (labels32[i] < 0 || labels32[i] >= files.classNames.length) {
-      throw new DataError('label-out-of-range', `${files.labelsPath}: label ${labels32[i]} at index ${i} is outside [0, ${files.classNames.length - 1}] (${files.classNames.length} classes of ${files.name})`, { path: files.labelsPath });
+      throw new DataError(
+        'label-out-of-range',
+        `${files.labelsPath}: label ${labels32[i]} at index ${i} is outside [0, ${files.classNames.length - 1}] (${files.classNames.length} classes of ${files.name})`,
+        { path: files.labelsPath },
+      );
     }
   }
   return createInMemoryDataset({ name: files.name, classNames: files.classNames, imageShape: [h, w, 1], images: images.data as Uint8Array, labels: labels32 });

@@ -35,18 +35,18 @@ const datasets = createRegistry<DatasetFactory>({
   kind: 'dataset',
   error: (code, message) => new DataError(code === 'unknown' ? 'unknown-dataset' : 'invalid-argument', message),
   builtins: [
-  ['fashion-mnist', (o) => loadFashionMnist({ dataDir: o.dataDir, split: o.split })],
-  ['mnist', (o) => loadMnist({ dataDir: o.dataDir, split: o.split })],
-  ['cifar10', (o) => loadCifar10({ dataDir: o.dataDir, split: o.split })],
-  ['cifar100', (o) => loadCifar100({ dataDir: o.dataDir, split: o.split, labels: o.labels })],
-  [
-    'image-folder',
-    async (o) => {
-      if (!o.dataDir) throw new DataError('invalid-argument', "image-folder: dataDir is required (a directory of '<class>/<image>' files)");
-      return loadImageFolder(o.dataDir, { split: o.split, size: o.imageSize, channels: o.channels, classNames: o.classNames });
-    },
-  ],
-  ['synthetic', async (o) => createSyntheticDataset({ ...o.synthetic, split: o.split, name: `synthetic/${o.split ?? 'train'}` })],
+    ['fashion-mnist', (o) => loadFashionMnist({ dataDir: o.dataDir, split: o.split })],
+    ['mnist', (o) => loadMnist({ dataDir: o.dataDir, split: o.split })],
+    ['cifar10', (o) => loadCifar10({ dataDir: o.dataDir, split: o.split })],
+    ['cifar100', (o) => loadCifar100({ dataDir: o.dataDir, split: o.split, labels: o.labels })],
+    [
+      'image-folder',
+      async (o) => {
+        if (!o.dataDir) throw new DataError('invalid-argument', "image-folder: dataDir is required (a directory of '<class>/<image>' files)");
+        return loadImageFolder(o.dataDir, { split: o.split, size: o.imageSize, channels: o.channels, classNames: o.classNames });
+      },
+    ],
+    ['synthetic', async (o) => createSyntheticDataset({ ...o.synthetic, split: o.split, name: `synthetic/${o.split ?? 'train'}` })],
   ],
 });
 

@@ -6,12 +6,7 @@ import { DataError } from './data-error';
  * (y, x) samples the source at ((y + 0.5)·H/outH − 0.5, (x + 0.5)·W/outW − 0.5), clamped to the
  * image. Returns float32 values in the source's units; the same size gives an exact copy.
  */
-export function resizeBilinear(
-  src: ArrayLike<number>,
-  shape: readonly [number, number, number],
-  outH: number,
-  outW: number,
-): Float32Array {
+export function resizeBilinear(src: ArrayLike<number>, shape: readonly [number, number, number], outH: number, outW: number): Float32Array {
   const [h, w, c] = shape;
   if (src.length !== h * w * c) {
     throw new DataError('invalid-argument', `resizeBilinear: source has ${src.length} values, expected ${h}×${w}×${c} = ${h * w * c}`);

@@ -82,7 +82,9 @@ export async function resolveDatasetDir(spec: DatasetDirSpec, options: ResolveDa
   if (options.dataDir !== undefined && options.dataDir !== '') {
     const hit = await check(expand(options.dataDir), 'argument');
     if (hit) return hit;
-    throw new DataError('not-found', `${spec.name}: the directory given (${options.dataDir}) does not hold the data set; looked for ${spec.lookingFor} in:\n  ${tried.join('\n  ')}`, { path: resolve(options.dataDir) });
+    throw new DataError('not-found', `${spec.name}: the directory given (${options.dataDir}) does not hold the data set; looked for ${spec.lookingFor} in:\n  ${tried.join('\n  ')}`, {
+      path: resolve(options.dataDir),
+    });
   }
   const env = options.env ?? process.env;
   const envDir = env[DATA_DIR_ENV];
@@ -96,7 +98,10 @@ export async function resolveDatasetDir(spec: DatasetDirSpec, options: ResolveDa
   if (sys) return sys;
   const starts = options.searchFrom ?? [moduleDir(), process.cwd()];
   for (const start of starts) {
-    const hit = await check(ancestors(start).map((a) => join(a, 'data', spec.name)), 'repository');
+    const hit = await check(
+      ancestors(start).map((a) => join(a, 'data', spec.name)),
+      'repository',
+    );
     if (hit) return hit;
   }
   throw new DataError(

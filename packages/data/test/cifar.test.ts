@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CIFAR100_CLASSES,
-  CIFAR100_COARSE_CLASSES,
-  CIFAR10_CLASSES,
-  CIFAR10_FORMAT,
-  createDataset,
-  loadCifar100,
-  parseCifarBinary,
-  readCifarFile,
-} from '../src/index';
+import { CIFAR100_CLASSES, CIFAR100_COARSE_CLASSES, CIFAR10_CLASSES, CIFAR10_FORMAT, createDataset, loadCifar100, parseCifarBinary, readCifarFile } from '../src/index';
 import { expectDataError, useTempDir } from './helpers';
 
 /** Pixel value of image n, channel c, row y, column x in the generated files. */
@@ -42,7 +33,11 @@ describe('CIFAR binary reader', () => {
     const { images, labels } = parseCifarBinary(cifarBytes([[3], [9], [0]]), CIFAR10_FORMAT);
     expect(Array.from(labels)).to.deep.equal([3, 9, 0]);
     expect(images.length).to.equal(3 * 32 * 32 * 3);
-    for (const [n, y, x] of [[0, 0, 0], [1, 5, 31], [2, 31, 7]]) {
+    for (const [n, y, x] of [
+      [0, 0, 0],
+      [1, 5, 31],
+      [2, 31, 7],
+    ]) {
       for (let c = 0; c < 3; c++) expect(images[((n * 32 + y) * 32 + x) * 3 + c]).to.equal(pix(n, c, y, x));
     }
   });
@@ -66,7 +61,13 @@ describe('CIFAR binary reader', () => {
   it('reads CIFAR-100 fine and coarse labels', async () => {
     const d = join(tmp(), 'c100');
     mkdirSync(d);
-    writeFileSync(join(d, 'train.bin'), cifarBytes([[4, 99], [19, 0]]));
+    writeFileSync(
+      join(d, 'train.bin'),
+      cifarBytes([
+        [4, 99],
+        [19, 0],
+      ]),
+    );
     const fine = await loadCifar100({ dataDir: d });
     expect(Array.from(fine.labels)).to.deep.equal([99, 0]);
     expect(fine.classNames).to.deep.equal(CIFAR100_CLASSES);

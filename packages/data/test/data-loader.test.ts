@@ -1,16 +1,7 @@
 import { useBackend, expectNoLeak } from '@dyrep/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import {
-  batches,
-  createInMemoryDataset,
-  createSyntheticDataset,
-  DataLoader,
-  trainTransforms,
-  type BatchTransform,
-  type Dataset,
-  type DataLoaderOptions,
-} from '../src/index';
+import { batches, createInMemoryDataset, createSyntheticDataset, DataLoader, trainTransforms, type BatchTransform, type Dataset, type DataLoaderOptions } from '../src/index';
 
 /** A dataset whose single float pixel is the example's index, labels i mod 10. */
 function indexed(n: number): Dataset {
@@ -110,10 +101,13 @@ describe('DataLoader', () => {
 
   it('prepares the next batch while the consumer waits', async () => {
     let prepared = 0;
-    const counter: BatchTransform = { name: 'count', apply: (batch) => {
-      prepared++;
-      return batch;
-    } };
+    const counter: BatchTransform = {
+      name: 'count',
+      apply: (batch) => {
+        prepared++;
+        return batch;
+      },
+    };
     for (const prefetch of [true, false]) {
       prepared = 0;
       const it = new DataLoader(indexed(12), { batchSize: 4, transforms: [counter], prefetch }).epoch();

@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  createDataset,
-  DATA_DIR_ENV,
-  FASHION_MNIST_CLASSES,
-  FASHION_MNIST_STATS,
-  labelHistogram,
-  loadFashionMnist,
-  resolveFashionMnistDir,
-  type Dataset,
-} from '../src/index';
+import { createDataset, DATA_DIR_ENV, FASHION_MNIST_CLASSES, FASHION_MNIST_STATS, labelHistogram, loadFashionMnist, resolveFashionMnistDir, type Dataset } from '../src/index';
 import { expectDataError, fashionMnistDir, repoRoot, useTempDir } from './helpers';
 
 /** Sums of all pixel values, computed once from the original files and committed here. */
@@ -125,7 +116,14 @@ describe('resolveFashionMnistDir', () => {
       'not-found',
       DATA_DIR_ENV,
     );
-    for (const p of [join(tmp(), 'env-root', 'fashion-mnist'), join(tmp(), 'env-root'), join(tmp(), 'sys', 'fashion-mnist'), join(start, 'data', 'fashion-mnist'), join(tmp(), 'a', 'data', 'fashion-mnist'), '/data/fashion-mnist']) {
+    for (const p of [
+      join(tmp(), 'env-root', 'fashion-mnist'),
+      join(tmp(), 'env-root'),
+      join(tmp(), 'sys', 'fashion-mnist'),
+      join(start, 'data', 'fashion-mnist'),
+      join(tmp(), 'a', 'data', 'fashion-mnist'),
+      '/data/fashion-mnist',
+    ]) {
       expect(e.message).to.include(p);
     }
   });

@@ -111,11 +111,7 @@ describe('IDX reader', () => {
     copyFileSync(join(src, TEST_LABELS), join(d, 'train-images-idx3-ubyte.gz'));
     await expectDataError(load(d), 'not-found', d, 't10k-labels-idx1-ubyte.gz', 't10k-labels.idx1-ubyte');
     await expectDataError(readIdxFile(join(d, 'nope.gz')), 'not-found', join(d, 'nope.gz'));
-    await expectDataError(
-      readIdxDataset({ imagesPath: join(d, TEST_IMAGES), labelsPath: join(d, 'absent'), classNames: FASHION_MNIST_CLASSES, name: 'x' }),
-      'not-found',
-      join(d, 'absent'),
-    );
+    await expectDataError(readIdxDataset({ imagesPath: join(d, TEST_IMAGES), labelsPath: join(d, 'absent'), classNames: FASHION_MNIST_CLASSES, name: 'x' }), 'not-found', join(d, 'absent'));
   });
 
   it('rejects buffers too short for a header', () => {

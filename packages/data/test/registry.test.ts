@@ -1,15 +1,5 @@
 import { expect } from 'chai';
-import {
-  createDataset,
-  createInMemoryDataset,
-  createSyntheticDataset,
-  DataError,
-  labelHistogram,
-  listDatasets,
-  registerDataset,
-  takeFirst,
-  type Dataset,
-} from '../src/index';
+import { createDataset, createInMemoryDataset, createSyntheticDataset, DataError, labelHistogram, listDatasets, registerDataset, takeFirst, type Dataset } from '../src/index';
 import { expectDataError } from './helpers';
 
 describe('dataset registry', () => {

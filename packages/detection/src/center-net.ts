@@ -100,7 +100,10 @@ export class CenterNet extends Module {
  */
 function pruneBackbone(backbone: ImageModel, deepestStage: number): void {
   const deeper = backbone.featureInfo.slice(deepestStage + 1).map((f) => f.module);
-  const linears = backbone.namedModules().filter(([, m]) => m instanceof Linear).map(([p]) => p);
+  const linears = backbone
+    .namedModules()
+    .filter(([, m]) => m instanceof Linear)
+    .map(([p]) => p);
   for (const path of [...deeper, ...linears]) backbone.setModule(path, new Identity()).dispose();
 }
 

@@ -91,7 +91,7 @@ export class DetectionLoader {
     this.outputSize = [Math.ceil(inputSize[0] / options.stride), Math.ceil(inputSize[1] / options.stride)];
     this.channels = channels;
     this.numClasses = dataset.categories.length;
-    this.cacheLimit = options.eager ? Infinity : options.cacheImages ?? 512;
+    this.cacheLimit = options.eager ? Infinity : (options.cacheImages ?? 512);
     if (!(this.cacheLimit >= 1)) throw new Error(`DetectionLoader: cacheImages must be at least 1, got ${options.cacheImages}`);
   }
 
@@ -193,9 +193,7 @@ export class DetectionLoader {
       const flip = this.opts.hflip ? rng.nextFloat() < 0.5 : false;
       const o = i * H * W * c;
       if (flip) {
-        for (let yy = 0; yy < H; yy++)
-          for (let xx = 0; xx < W; xx++)
-            for (let ch = 0; ch < c; ch++) x[o + (yy * W + xx) * c + ch] = pixels[i][(yy * W + (W - 1 - xx)) * c + ch];
+        for (let yy = 0; yy < H; yy++) for (let xx = 0; xx < W; xx++) for (let ch = 0; ch < c; ch++) x[o + (yy * W + xx) * c + ch] = pixels[i][(yy * W + (W - 1 - xx)) * c + ch];
       } else {
         x.set(pixels[i], o);
       }
@@ -244,7 +242,10 @@ export async function createDetectionLoader(dataset: CocoDataset, options: Detec
     const s = dataset.annotations(i);
     const lb = letterbox([s.height, s.width], inputSize);
     const keep = [...s.iscrowd.keys()].filter((j) => !s.iscrowd[j]);
-    const boxes = boxesToInput(keep.flatMap((j) => Array.from(s.boxes.subarray(4 * j, 4 * j + 4))), lb);
+    const boxes = boxesToInput(
+      keep.flatMap((j) => Array.from(s.boxes.subarray(4 * j, 4 * j + 4))),
+      lb,
+    );
     items.push({ index: i, imageId: s.imageId, boxes, labels: Int32Array.from(keep, (j) => s.labels[j]), letterbox: lb });
   }
   const loader = new DetectionLoader(dataset, items, inputSize, channels, options);

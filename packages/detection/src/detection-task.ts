@@ -97,8 +97,18 @@ export function detectionTask(options: DetectionTaskOptions): DetectionTask {
       if (!groundTruth) throw new Error('evaluation data is empty');
       const r = evaluateCoco(groundTruth, detections, { imageIds });
       return {
-        mAP: r.AP, AP50: r.AP50, AP75: r.AP75, APs: r.APs, APm: r.APm, APl: r.APl,
-        AR1: r.AR1, AR10: r.AR10, AR100: r.AR100, ARs: r.ARs, ARm: r.ARm, ARl: r.ARl,
+        mAP: r.AP,
+        AP50: r.AP50,
+        AP75: r.AP75,
+        APs: r.APs,
+        APm: r.APm,
+        APl: r.APl,
+        AR1: r.AR1,
+        AR10: r.AR10,
+        AR100: r.AR100,
+        ARs: r.ARs,
+        ARm: r.ARm,
+        ARl: r.ARl,
         loss,
       };
     },

@@ -164,7 +164,15 @@ export async function generateFashionMnistDetection(options: FashionMnistDetecti
       description: 'Fashion-MNIST items pasted on canvases (dyrep-ts generateFashionMnistDetection)',
       split: options.split ?? 'train',
       seed: options.seed ?? 0,
-      canvas, color, minObjects, maxObjects, scaleRange: [minScale, maxScale], emptyFraction, interpolation, maxOverlap, inkThreshold: ink,
+      canvas,
+      color,
+      minObjects,
+      maxObjects,
+      scaleRange: [minScale, maxScale],
+      emptyFraction,
+      interpolation,
+      maxOverlap,
+      inkThreshold: ink,
     },
     images,
     annotations,
@@ -209,7 +217,8 @@ function texturedBackground(side: number, rng: Rng): Uint8Array {
   for (let yy = 0; yy < side; yy++) {
     for (let xx = 0; xx < side; xx++) {
       const t = (xx * ux + yy * uy) / side;
-      const pattern = kind === 0 ? 0 : kind === 1 ? 2 * t - 1 : kind === 2 ? Math.sin((2 * Math.PI * (xx * ux + yy * uy)) / period) : (Math.floor(xx / (period / 2)) + Math.floor(yy / (period / 2))) % 2 ? 1 : -1;
+      const pattern =
+        kind === 0 ? 0 : kind === 1 ? 2 * t - 1 : kind === 2 ? Math.sin((2 * Math.PI * (xx * ux + yy * uy)) / period) : (Math.floor(xx / (period / 2)) + Math.floor(yy / (period / 2))) % 2 ? 1 : -1;
       for (let ch = 0; ch < 3; ch++) {
         const v = base[ch] + accent[ch] * pattern + (rng.nextFloat() - 0.5) * 24;
         out[(yy * side + xx) * 3 + ch] = Math.round(Math.min(199, Math.max(0, v)));

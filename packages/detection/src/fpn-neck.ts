@@ -30,16 +30,22 @@ export class FpnNeck extends Module {
     this.levels = inChannels.length;
     this.channels = channels;
     inChannels.forEach((c, i) => {
-      this.registerModule(`lateral${i}`, new Sequential({
-        conv: new Conv2d({ inChannels: c, outChannels: channels, kernelSize: 1 }),
-        bn: new BatchNorm2d(channels),
-      }));
+      this.registerModule(
+        `lateral${i}`,
+        new Sequential({
+          conv: new Conv2d({ inChannels: c, outChannels: channels, kernelSize: 1 }),
+          bn: new BatchNorm2d(channels),
+        }),
+      );
     });
-    this.registerModule('smooth', new Sequential({
-      conv: new Conv2d({ inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1 }),
-      bn: new BatchNorm2d(channels),
-      relu: new ReLU(),
-    }));
+    this.registerModule(
+      'smooth',
+      new Sequential({
+        conv: new Conv2d({ inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1 }),
+        bn: new BatchNorm2d(channels),
+        relu: new ReLU(),
+      }),
+    );
   }
 
   /** Merges feature maps `[N, h_i, w_i, C_i]` (finest first) into `[N, h_0, w_0, channels]`. */

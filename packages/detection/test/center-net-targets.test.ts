@@ -45,7 +45,11 @@ describe('CenterNet targets and decoding', () => {
   it('decoding perfect targets recovers every box to float precision (≤ 1e-3 px) with its class', async () => {
     const rng = new Rng(3);
     const k = 4;
-    for (const [side, stride] of [[96, 4], [64, 4], [96, 8]] as const) {
+    for (const [side, stride] of [
+      [96, 4],
+      [64, 4],
+      [96, 8],
+    ] as const) {
       const h = side / stride;
       const { boxes, labels } = randomBoxes(rng, 8, side, stride, k);
       const t = encodeCenterNetTargets(boxes, labels, { outputSize: [h, h], stride, numClasses: k });
@@ -79,7 +83,7 @@ describe('CenterNet targets and decoding', () => {
     out.dispose();
     expect(det.scores.length).to.equal(2);
     expect(det.scores[0]).to.be.closeTo(1 / (1 + Math.exp(-2)), 1e-6);
-    expect(Array.from(det.boxes.subarray(0, 4))).to.deep.equal([(3.5 * 4) - 4, (2.25 * 4) - 6, 8, 12]);
+    expect(Array.from(det.boxes.subarray(0, 4))).to.deep.equal([3.5 * 4 - 4, 2.25 * 4 - 6, 8, 12]);
     expect(Array.from(det.labels)).to.deep.equal([0, 1]);
   });
 

@@ -76,7 +76,9 @@ describe('openCocoDataset', () => {
 
     const a = await ds.load(0);
     expect(a.shape).to.deep.equal([6, 8, 3]);
-    expect(a.image).to.be.instanceOf(Uint8Array).with.length(6 * 8 * 3);
+    expect(a.image)
+      .to.be.instanceOf(Uint8Array)
+      .with.length(6 * 8 * 3);
     expect(Array.from(a.image.subarray((2 * 8 + 5) * 3, (2 * 8 + 5) * 3 + 3))).to.deep.equal([50, 20, 128]);
     expect(Array.from(a.boxes)).to.deep.equal([1, 1, 4, 3, 0, 0, 8, 6]);
     expect(Array.from(a.labels)).to.deep.equal([0, 1]);
@@ -113,10 +115,7 @@ describe('openCocoDataset', () => {
     gt.annotations[0]!.bbox = [1, 1, -4, 3];
     gt.annotations[2]!.bbox = [2, 2, 0, 12];
     const err = await openError(gt);
-    expect(err.issues).to.deep.equal([
-      'annotation id 10: negative box size [1, 1, -4, 3]',
-      'annotation id 12: empty box [2, 2, 0, 12]',
-    ]);
+    expect(err.issues).to.deep.equal(['annotation id 10: negative box size [1, 1, -4, 3]', 'annotation id 12: empty box [2, 2, 0, 12]']);
   });
 
   it('rejects unknown category and image ids, naming the annotation', async () => {
@@ -133,11 +132,7 @@ describe('openCocoDataset', () => {
     (gt.images as object[]).push({ id: 2, file_name: 'a.png', width: 8, height: 6 });
     (gt.categories as object[]).push({ id: 3, name: 'again' });
     const err = await openError(gt);
-    expect(err.issues).to.deep.equal([
-      'images[2]: duplicate image id 2',
-      'categories[2]: duplicate category id 3',
-      'annotations[2]: duplicate annotation id 10',
-    ]);
+    expect(err.issues).to.deep.equal(['images[2]: duplicate image id 2', 'categories[2]: duplicate category id 3', 'annotations[2]: duplicate annotation id 10']);
   });
 
   it('rejects missing fields and non-finite numbers', async () => {
@@ -146,15 +141,8 @@ describe('openCocoDataset', () => {
     delete gt.annotations[0]!.bbox;
     gt.annotations[1]!.area = 'big';
     const err = await openError(gt);
-    expect(err.issues).to.deep.equal([
-      "image id 1: missing field 'width'",
-      "annotation id 10: missing field 'bbox'",
-      "annotation id 11: 'area' must be a finite number, got \"big\"",
-    ]);
-    expect((await openError({ images: [], annotations: {} })).issues).to.deep.equal([
-      "'annotations' must be an array, got object",
-      "'categories' must be an array, got nothing",
-    ]);
+    expect(err.issues).to.deep.equal(["image id 1: missing field 'width'", "annotation id 10: missing field 'bbox'", 'annotation id 11: \'area\' must be a finite number, got "big"']);
+    expect((await openError({ images: [], annotations: {} })).issues).to.deep.equal(["'annotations' must be an array, got object", "'categories' must be an array, got nothing"]);
   });
 
   it('rejects missing image files, naming each file', async () => {

@@ -1,12 +1,5 @@
 import { expect } from 'chai';
-import {
-  COCO_METRIC_NAMES,
-  evaluateCoco,
-  loadCocoDetections,
-  parseCocoGroundTruth,
-  type CocoDetection,
-  type CocoGroundTruthJson,
-} from '@dyrep/detection';
+import { COCO_METRIC_NAMES, evaluateCoco, loadCocoDetections, parseCocoGroundTruth, type CocoDetection, type CocoGroundTruthJson } from '@dyrep/detection';
 
 /** Two images, two categories, objects of every area range. */
 function groundTruth(): CocoGroundTruthJson {

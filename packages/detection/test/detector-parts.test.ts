@@ -65,7 +65,10 @@ describe('detector parts', () => {
       expect(model.stride).to.equal(4);
       const paths = model.namedParameters().map(([p]) => p);
       expect(paths.some((p) => p.startsWith('backbone.fc') || p.startsWith('backbone.layer4'))).to.equal(false);
-      const convs = model.namedModules().filter(([, m]) => m instanceof Conv2d).map(([p]) => p);
+      const convs = model
+        .namedModules()
+        .filter(([, m]) => m instanceof Conv2d)
+        .map(([p]) => p);
       expect(convs).to.include.members(['neck.smooth.conv', 'head.heatmap.conv', 'head.regression.conv', 'head.heatmap.out']);
       const x = tf.zeros([2, 64, 48, 1]);
       await expectNoLeak(() => tf.dispose(model.forward(x)), 'forward');

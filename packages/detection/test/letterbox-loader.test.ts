@@ -31,7 +31,14 @@ async function randomCocoSet(dir: string, count: number, rng: Rng): Promise<{ an
     }
   }
   const annotationFile = join(dir, 'ann.json');
-  await writeCocoJson(annotationFile, { images, annotations, categories: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }] });
+  await writeCocoJson(annotationFile, {
+    images,
+    annotations,
+    categories: [
+      { id: 1, name: 'a' },
+      { id: 2, name: 'b' },
+    ],
+  });
   return { annotationFile, imageDir: dir };
 }
 

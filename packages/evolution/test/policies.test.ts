@@ -15,9 +15,7 @@ function recordingContext(model: Module, epochs = 100): { ctx: FakeTrainerContex
   return { ctx, plans: ctx.proposed };
 }
 
-const fixedRanking = (paths: string[]): SaliencyCollector =>
-  ({ id: 'saliency', hooks: {}, ranking: () => paths.map((path, i) => ({ path, score: -i, count: 1 })), reset() {} }) as SaliencyCollector;
-
+const fixedRanking = (paths: string[]): SaliencyCollector => ({ id: 'saliency', hooks: {}, ranking: () => paths.map((path, i) => ({ path, score: -i, count: 1 })), reset() {} }) as SaliencyCollector;
 
 /** A tiny net whose `features.0` is a DBB block with one collapsed branch (`1x1_kxk`, BN γ = 0.01, below the spec's cut threshold). */
 function netWithCollapsedBranch() {
@@ -98,9 +96,13 @@ describe('evolution policies', () => {
     await applyMutationPlan(theirs.ctx.model, theirs.plans[0], { inputShape: [32, 32, 1] });
     const blocks = listRepBlocks(theirs.ctx.model);
     expect(blocks.every(({ block }) => block.geometry.kernelSize === 3)).to.equal(true);
-    for (const { block } of blocks) for (const bn of block.namedModules().map(([, m]) => m).filter((m) => m.constructor.name === 'BatchNorm2d')) {
-      expect(Array.from((bn as unknown as { weight: tf.Tensor }).weight.dataSync()).every((v) => v === 1)).to.equal(true);
-    }
+    for (const { block } of blocks)
+      for (const bn of block
+        .namedModules()
+        .map(([, m]) => m)
+        .filter((m) => m.constructor.name === 'BatchNorm2d')) {
+        expect(Array.from((bn as unknown as { weight: tf.Tensor }).weight.dataSync()).every((v) => v === 1)).to.equal(true);
+      }
     expect(() => staticPolicy({ preset: 'dbb', variant: 'theirs' as never })).to.throw(/variant must be 'preserving' or 'authors'/);
     ours.ctx.model.dispose();
     theirs.ctx.model.dispose();

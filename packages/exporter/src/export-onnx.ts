@@ -33,14 +33,16 @@ export function toOnnxBytes(model: Module, options: ExportOptions = {}): { bytes
 /** The `dyrep.*` metadata of ONNX bytes written by {@link toOnnxBytes}, or null when there is none. */
 export function readOnnxMetadata(bytes: Uint8Array): ExportMetadata | null {
   const props = onnx.ModelProto.decode(bytes).metadataProps ?? [];
-  const entries = props.filter((p) => p.key?.startsWith('dyrep.')).map((p) => {
-    const key = p.key!.slice('dyrep.'.length);
-    const raw = p.value ?? '';
-    try {
-      return [key, JSON.parse(raw)];
-    } catch {
-      return [key, raw];
-    }
-  });
+  const entries = props
+    .filter((p) => p.key?.startsWith('dyrep.'))
+    .map((p) => {
+      const key = p.key!.slice('dyrep.'.length);
+      const raw = p.value ?? '';
+      try {
+        return [key, JSON.parse(raw)];
+      } catch {
+        return [key, raw];
+      }
+    });
   return entries.length ? (Object.fromEntries(entries) as ExportMetadata) : null;
 }

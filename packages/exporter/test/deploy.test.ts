@@ -26,7 +26,10 @@ describe('deploy', function () {
 
   it('fuses nested blocks with cut branches, leaves the original untouched and leaks nothing', function () {
     const { model, rng } = nestedResNet(3);
-    expect(listRepBlocks(model).some(({ block }) => block.depth === 1), 'has nested blocks').to.equal(true);
+    expect(
+      listRepBlocks(model).some(({ block }) => block.depth === 1),
+      'has nested blocks',
+    ).to.equal(true);
     const structure = JSON.stringify(describeStructure(model));
     const before = snapshot(model);
     const modes = model.namedModules().map(([, m]) => m.training);

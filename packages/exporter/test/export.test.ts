@@ -59,7 +59,10 @@ describe('export', function () {
       expect(existsSync(join(target, 'marker')), 'existing directory untouched').to.equal(true);
       await exportTfjs(deployed, target, { overwrite: true });
       expect(existsSync(join(target, 'marker')), 'replaced with overwrite').to.equal(false);
-      expect((await readdir(dir)).filter((f) => f.startsWith('.')), 'no temporary leftovers').to.deep.equal([]);
+      expect(
+        (await readdir(dir)).filter((f) => f.startsWith('.')),
+        'no temporary leftovers',
+      ).to.deep.equal([]);
       expect(await readdir(target)).to.include('.dyrep-export');
 
       // overwrite replaces only a previous export of ours: never a foreign directory or file
@@ -68,9 +71,11 @@ describe('export', function () {
       await writeFile(join(foreign, 'album', 'a.jpg'), 'x');
       let foreignErr: Error | null = null;
       await exportTfjs(deployed, foreign, { overwrite: true }).catch((e: Error) => (foreignErr = e));
-      expect(foreignErr!.message).to.equal(`exportTfjs: '${foreign}' is not a previous export of ours (it has no .dyrep-export marker file), so it is left alone; remove it yourself or choose another path`);
+      expect(foreignErr!.message).to.equal(
+        `exportTfjs: '${foreign}' is not a previous export of ours (it has no .dyrep-export marker file), so it is left alone; remove it yourself or choose another path`,
+      );
       await exportOnnx(deployed, foreign, { overwrite: true }).catch((e: Error) => (foreignErr = e));
-      expect(foreignErr!.message).to.contain("is not a previous export of ours (it is not a file)");
+      expect(foreignErr!.message).to.contain('is not a previous export of ours (it is not a file)');
       expect(existsSync(join(foreign, 'album', 'a.jpg')), 'foreign directory untouched').to.equal(true);
       const notes = join(dir, 'notes.onnx');
       await writeFile(notes, 'my notes');
@@ -147,7 +152,17 @@ describe('export', function () {
       conv1: new Conv2d({ inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1, stride: 2 }),
       relu1: new ReLU(),
       pool: new MaxPool2d(3, { stride: 2, padding: 1 }),
-      grouped: new Conv2d({ inChannels: 8, outChannels: 12, kernelSize: 3, padding: [[0, 1], [1, 2]], groups: 4, bias: true }),
+      grouped: new Conv2d({
+        inChannels: 8,
+        outChannels: 12,
+        kernelSize: 3,
+        padding: [
+          [0, 1],
+          [1, 2],
+        ],
+        groups: 4,
+        bias: true,
+      }),
       bn: new BatchNorm2d(12),
       relu2: new ReLU(),
       gap: new GlobalAvgPool(),
@@ -175,7 +190,10 @@ describe('export', function () {
   it('lowers nearest upsampling (whole factors, then crops) to ONNX Resize and Keras UpSampling2D', async function () {
     /** A conv, then repeat-by-(fy, fx) with ResizeNearestNeighbor and a crop back to (oh, ow), then a conv. */
     class Upsample extends Module {
-      constructor(private readonly f: [number, number], private readonly crop: [number, number]) {
+      constructor(
+        private readonly f: [number, number],
+        private readonly crop: [number, number],
+      ) {
         super();
       }
       override forward(x: tf.Tensor): tf.Tensor {
@@ -185,7 +203,23 @@ describe('export', function () {
       }
     }
     const rng = new Rng(5);
-    for (const [f, crop, size] of [[[2, 2], [0, 0], [5, 7]], [[3, 2], [1, 0], [4, 3]], [[1, 4], [0, 3], [6, 2]]] as [[number, number], [number, number], [number, number]][]) {
+    for (const [f, crop, size] of [
+      [
+        [2, 2],
+        [0, 0],
+        [5, 7],
+      ],
+      [
+        [3, 2],
+        [1, 0],
+        [4, 3],
+      ],
+      [
+        [1, 4],
+        [0, 3],
+        [6, 2],
+      ],
+    ] as [[number, number], [number, number], [number, number]][]) {
       const m = new Sequential({
         conv1: new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, bias: true }),
         up: new Upsample(f, crop),
@@ -199,7 +233,10 @@ describe('export', function () {
         const target = join(dir, `up${f.join('x')}`);
         await exportTfjs(m, target, { inputSize: [size[0], size[1], 3], normalization: NORM });
         const loaded = await tfl.loadLayersModel(fileSystemHandler(target));
-        expect(loaded.layers.some((l) => l.getClassName() === 'UpSampling2D'), 'UpSampling2D layer').to.equal(true);
+        expect(
+          loaded.layers.some((l) => l.getClassName() === 'UpSampling2D'),
+          'UpSampling2D layer',
+        ).to.equal(true);
         const yt = loaded.predict(x01) as tf.Tensor;
         expect(compareOutputs(ref, yt).maxRelDiff, `tfjs ${f} crop ${crop}`).to.be.at.most(1e-5);
         loaded.dispose();

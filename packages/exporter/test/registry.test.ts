@@ -54,7 +54,12 @@ describe('registry models: deploy, tfjs LayersModel and ONNX agree with the trai
           expect(countFlops(deployed, [SIZE, SIZE, inChannels])).to.equal(countFlops(plain, [SIZE, SIZE, inChannels]));
           const kinds = (m: typeof plain) => m.namedModules().map(([p, mod]) => `${p}:${mod instanceof BatchNorm2d || mod instanceof Identity ? 'bn|id' : mod.constructor.name}`);
           expect(kinds(deployed)).to.deep.equal(kinds(plain));
-          expect(deployed.namedModules().filter(([, m]) => m instanceof Conv2d).every(([, m]) => (m as Conv2d).bias !== null)).to.equal(true);
+          expect(
+            deployed
+              .namedModules()
+              .filter(([, m]) => m instanceof Conv2d)
+              .every(([, m]) => (m as Conv2d).bias !== null),
+          ).to.equal(true);
 
           const yd = deployed.forward(xn);
           expectAgree(compareOutputs(ref, yd), 'deployed');
@@ -69,7 +74,9 @@ describe('registry models: deploy, tfjs LayersModel and ONNX agree with the trai
           const yo = await runOnnx(bytes, x01);
           expectAgree(compareOutputs(ref, yo), 'ONNX');
           if (process.env.EXPORTER_REPORT) {
-            console.log(`${name} (${v.name}): rel Δ deployed ${compareOutputs(ref, yd).maxRelDiff.toExponential(2)}, tfjs ${compareOutputs(ref, yt).maxRelDiff.toExponential(2)}, onnx ${compareOutputs(ref, yo).maxRelDiff.toExponential(2)}`);
+            console.log(
+              `${name} (${v.name}): rel Δ deployed ${compareOutputs(ref, yd).maxRelDiff.toExponential(2)}, tfjs ${compareOutputs(ref, yt).maxRelDiff.toExponential(2)}, onnx ${compareOutputs(ref, yo).maxRelDiff.toExponential(2)}`,
+            );
           }
           tf.dispose([yd, yt, yo]);
         } finally {

@@ -50,12 +50,7 @@ export function scaleChannels(channels: number, width: number): number {
  * Merges `options` over `defaults` and validates every field; throws one error naming the model,
  * the option and the value. `stems` lists the stems the model supports.
  */
-export function resolveOptions(
-  model: string,
-  options: ModelOptions,
-  defaults: Partial<ResolvedModelOptions>,
-  stems: readonly StemType[],
-): ResolvedModelOptions {
+export function resolveOptions(model: string, options: ModelOptions, defaults: Partial<ResolvedModelOptions>, stems: readonly StemType[]): ResolvedModelOptions {
   if (options === null || typeof options !== 'object') throw new Error(`${model}: options must be an object, got ${String(options)}`);
   for (const key of Object.keys(options)) {
     if (!(OPTION_KEYS as readonly string[]).includes(key)) {

@@ -84,7 +84,12 @@ export function registerModel(name: string, factory: ModelFactory, registration:
 export function listModels(filter?: string): string[] {
   const names = models.list();
   if (filter === undefined) return names;
-  const re = new RegExp(`^${filter.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${filter
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return names.filter((n) => re.test(n));
 }
 

@@ -18,7 +18,17 @@ function randomiseBn(m: Module, seed: number): void {
 function conv(x: tf.Tensor4D, w: tf.Tensor, stride: number): tf.Tensor4D {
   const k = w.shape[0];
   const p = Math.floor(k / 2);
-  return tf.conv2d(tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]), w as tf.Tensor4D, stride, 'valid');
+  return tf.conv2d(
+    tf.pad(x, [
+      [0, 0],
+      [p, p],
+      [p, p],
+      [0, 0],
+    ]),
+    w as tf.Tensor4D,
+    stride,
+    'valid',
+  );
 }
 
 function bn(x: tf.Tensor4D, sd: State, prefix: string): tf.Tensor4D {

@@ -81,8 +81,21 @@ describe('model registry', () => {
     const r = createModel('resnet50', { width: 0.125, numClasses: 3 });
     const modules = r.namedModules().map(([p]) => p);
     expect(modules).to.include.members([
-      'conv1', 'bn1', 'relu', 'maxpool', 'layer1.0.conv1', 'layer1.0.bn1', 'layer1.0.conv2', 'layer1.0.bn2', 'layer1.0.conv3',
-      'layer1.0.bn3', 'layer1.0.downsample.0', 'layer1.0.downsample.1', 'layer4.2.conv2', 'avgpool', 'fc',
+      'conv1',
+      'bn1',
+      'relu',
+      'maxpool',
+      'layer1.0.conv1',
+      'layer1.0.bn1',
+      'layer1.0.conv2',
+      'layer1.0.bn2',
+      'layer1.0.conv3',
+      'layer1.0.bn3',
+      'layer1.0.downsample.0',
+      'layer1.0.downsample.1',
+      'layer4.2.conv2',
+      'avgpool',
+      'fc',
     ]);
     const bn3 = r.stateDict()['layer1.0.bn3.weight'];
     expect(Array.from(bn3.dataSync()).every((v) => v === 1)).to.equal(true);
@@ -96,7 +109,10 @@ describe('model registry', () => {
         const z = createModel(name, { width: 0.125, zeroInitResidual: true });
         const sd = z.stateDict();
         const last = name === 'resnet18' ? 'bn2' : 'bn3';
-        expect(Array.from(sd[`layer2.1.${last}.weight`].dataSync()).every((v) => v === 0), name).to.equal(true);
+        expect(
+          Array.from(sd[`layer2.1.${last}.weight`].dataSync()).every((v) => v === 0),
+          name,
+        ).to.equal(true);
         expect(Array.from(sd['layer2.1.bn1.weight'].dataSync()).every((v) => v === 1)).to.equal(true);
         expect(Array.from(sd['layer2.0.downsample.1.weight'].dataSync()).every((v) => v === 1)).to.equal(true);
         expect(Array.from(sd['bn1.weight'].dataSync()).every((v) => v === 1)).to.equal(true);

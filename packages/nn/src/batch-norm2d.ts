@@ -104,13 +104,7 @@ export function withoutRunningStatUpdates<T>(fn: () => T): T {
  * `onStats(mean, var, N)` receives the batch statistics (borrowed) for the running update; it is
  * not called inside {@link withoutRunningStatUpdates}.
  */
-export function batchNormTrain(
-  x: tf.Tensor,
-  gamma: tf.Tensor,
-  beta: tf.Tensor,
-  eps: number,
-  onStats: (mean: tf.Tensor, variance: tf.Tensor, count: number) => void,
-): tf.Tensor {
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number, onStats: (mean: tf.Tensor, variance: tf.Tensor, count: number) => void): tf.Tensor {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const count = x.size / x.shape[x.rank - 1];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -46,7 +46,11 @@ export class Conv2d extends Module {
   constructor(o: Conv2dOptions) {
     super();
     const groups = o.groups ?? 1;
-    for (const [name, v] of [['inChannels', o.inChannels], ['outChannels', o.outChannels], ['groups', groups]] as const) {
+    for (const [name, v] of [
+      ['inChannels', o.inChannels],
+      ['outChannels', o.outChannels],
+      ['groups', groups],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${name} must be a positive integer, got ${v}`);
     }
     if (o.inChannels % groups || o.outChannels % groups) {
@@ -136,7 +140,10 @@ export function conv2dGrouped(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | n
     } else {
       const xs = tf.split(x, g.groups, 3) as tf.Tensor4D[];
       const ws = tf.split(w, g.groups, 3) as tf.Tensor4D[];
-      y = tf.concat(xs.map((xi, i) => tf.conv2d(xi, ws[i], g.stride, pad, 'NHWC', g.dilation)), 3) as tf.Tensor4D;
+      y = tf.concat(
+        xs.map((xi, i) => tf.conv2d(xi, ws[i], g.stride, pad, 'NHWC', g.dilation)),
+        3,
+      ) as tf.Tensor4D;
     }
     return b ? tf.add(y, b) : y;
   });

@@ -11,8 +11,16 @@ export type ExplicitPadding2d = [[number, number], [number, number]];
 export function normalizePadding(p: Padding2d): ExplicitPadding2d | 'same' | 'valid' {
   if (p === 'same' || p === 'valid') return p;
   let out: ExplicitPadding2d;
-  if (typeof p === 'number') out = [[p, p], [p, p]];
-  else if (typeof p[0] === 'number') out = [[p[0], p[0]], [p[1] as number, p[1] as number]];
+  if (typeof p === 'number')
+    out = [
+      [p, p],
+      [p, p],
+    ];
+  else if (typeof p[0] === 'number')
+    out = [
+      [p[0], p[0]],
+      [p[1] as number, p[1] as number],
+    ];
   else out = p as ExplicitPadding2d;
   for (const v of out.flat()) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`padding must be non-negative integers, got ${JSON.stringify(p)}`);

@@ -26,7 +26,20 @@ abstract class Pool2d extends Module {
 
   protected padded(x: tf.Tensor, value: number): tf.Tensor4D {
     const p = this.padding;
-    return (p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], value) : x) as tf.Tensor4D;
+    return (
+      p
+        ? tf.pad(
+            x,
+            [
+              [0, 0],
+              [p, p],
+              [p, p],
+              [0, 0],
+            ],
+            value,
+          )
+        : x
+    ) as tf.Tensor4D;
   }
 }
 

@@ -7,9 +7,7 @@ export class Sequential extends Module {
   constructor(...modules: Module[] | [Record<string, Module>]) {
     super();
     const entries: [string, Module][] =
-      modules.length === 1 && !(modules[0] instanceof Module)
-        ? Object.entries(modules[0] as Record<string, Module>)
-        : (modules as Module[]).map((m, i) => [String(i), m]);
+      modules.length === 1 && !(modules[0] instanceof Module) ? Object.entries(modules[0] as Record<string, Module>) : (modules as Module[]).map((m, i) => [String(i), m]);
     for (const [name, m] of entries) this.registerModule(name, m);
   }
 

@@ -27,7 +27,15 @@ describe('AdaptiveAvgPool2d', () => {
 
   it("matches PyTorch's bins on equal, divisible, smaller, larger and ragged sizes, without leaking", async () => {
     const rng = new Rng(9);
-    for (const [h, w, out] of [[7, 7, 7], [14, 21, 7], [1, 1, 7], [2, 3, 7], [10, 9, 7], [5, 5, 3], [3, 8, 4]]) {
+    for (const [h, w, out] of [
+      [7, 7, 7],
+      [14, 21, 7],
+      [1, 1, 7],
+      [2, 3, 7],
+      [10, 9, 7],
+      [5, 5, 3],
+      [3, 8, 4],
+    ]) {
       const shape = [2, h, w, 3];
       const values = Float32Array.from(rng.normalArray(shape.reduce((a, b) => a * b, 1)));
       const x = tf.tensor(values, shape);

@@ -32,7 +32,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expectArrayClose(y, { data: expected, shape: x.shape }, 1e-5, 1e-5, 'train output');
       y.dispose();
       expectArrayClose(bn.runningMean, { data: Float32Array.from(mean, (m) => 0.1 * m), shape: [c] }, 1e-5, 1e-6, 'running mean');
-      expectArrayClose(bn.runningVar, { data: Float32Array.from(biasedVar, (v) => 0.9 + 0.1 * v * n / (n - 1)), shape: [c] }, 1e-5, 1e-6, 'running var');
+      expectArrayClose(bn.runningVar, { data: Float32Array.from(biasedVar, (v) => 0.9 + (0.1 * v * n) / (n - 1)), shape: [c] }, 1e-5, 1e-6, 'running var');
       bn.dispose();
     });
 

@@ -17,7 +17,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const k = [1, 3, 5][rng.nextInt(3)];
         const stride = 1 + rng.nextInt(2);
         const dilation = stride === 1 && rng.nextFloat() < 0.3 ? 2 : 1;
-        const pad: ExplicitPadding2d = [[rng.nextInt(3), rng.nextInt(3)], [rng.nextInt(3), rng.nextInt(3)]];
+        const pad: ExplicitPadding2d = [
+          [rng.nextInt(3), rng.nextInt(3)],
+          [rng.nextInt(3), rng.nextInt(3)],
+        ];
         const h = k * dilation + rng.nextInt(6);
         const w = k * dilation + rng.nextInt(6);
         const n = 1 + rng.nextInt(2);
@@ -34,8 +37,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('accepts same/valid padding and reports bad arguments clearly', () => {
-      expect(normalizePadding(2)).to.deep.equal([[2, 2], [2, 2]]);
-      expect(normalizePadding([1, 2])).to.deep.equal([[1, 1], [2, 2]]);
+      expect(normalizePadding(2)).to.deep.equal([
+        [2, 2],
+        [2, 2],
+      ]);
+      expect(normalizePadding([1, 2])).to.deep.equal([
+        [1, 1],
+        [2, 2],
+      ]);
       expect(() => new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, groups: 2 })).to.throw(/divisible by groups/);
       expect(() => new Conv2d({ inChannels: 4, outChannels: 4, kernelSize: 3, stride: 2, dilation: 2 })).to.throw(/dilation/);
       expect(() => normalizePadding(-1)).to.throw(/non-negative/);
@@ -48,9 +57,29 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('withParameters copies the geometry with new kernel and bias', () => {
-      const conv = new Conv2d({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: [[1, 0], [0, 1]], groups: 2 });
+      const conv = new Conv2d({
+        inChannels: 4,
+        outChannels: 6,
+        kernelSize: 3,
+        stride: 2,
+        padding: [
+          [1, 0],
+          [0, 1],
+        ],
+        groups: 2,
+      });
       const copy = conv.withParameters(tf.ones([3, 3, 2, 6]) as tf.Tensor4D, tf.fill([6], 0.5) as tf.Tensor1D);
-      expect([copy.inChannels, copy.outChannels, copy.kernelSize, copy.stride, copy.padding, copy.groups]).to.deep.equal([4, 6, [3, 3], [2, 2], [[1, 0], [0, 1]], 2]);
+      expect([copy.inChannels, copy.outChannels, copy.kernelSize, copy.stride, copy.padding, copy.groups]).to.deep.equal([
+        4,
+        6,
+        [3, 3],
+        [2, 2],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        2,
+      ]);
       expect(Array.from(copy.bias!.dataSync())).to.deep.equal([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
       expect(copy.weight).to.not.equal(conv.weight);
       expect(() => conv.withParameters(tf.ones([3, 3, 4, 6]) as tf.Tensor4D, null)).to.throw(/weight has shape/);

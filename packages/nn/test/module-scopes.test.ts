@@ -38,7 +38,11 @@ describe('Module.clone, forward hooks and withMode', () => {
   useBackend('wasm');
 
   it('clone() copies structure, values and modes exactly, and the copies are independent', () => {
-    for (const [seed, cin, width, groups] of [[1, 1, 4, 1], [2, 3, 8, 4], [3, 2, 6, 6]]) {
+    for (const [seed, cin, width, groups] of [
+      [1, 1, 4, 1],
+      [2, 3, 8, 4],
+      [3, 2, 6, 6],
+    ]) {
       manualSeed(seed);
       const net = new Net(cin, width, groups);
       randomizeBn(net.getModule('bn') as BatchNorm2d, seed * 10);
@@ -128,9 +132,11 @@ describe('Module.clone, forward hooks and withMode', () => {
     expect(order.slice(0, 5)).to.deep.equal(['>', '>conv', '<conv', '>bn', '<bn']);
     expect(order[order.length - 1]).to.equal('<');
     const count = order.length;
-    expect(() => withForwardHooks(net, { after: (p) => order.push(p) }, () => {
-      throw new Error('boom');
-    })).to.throw('boom');
+    expect(() =>
+      withForwardHooks(net, { after: (p) => order.push(p) }, () => {
+        throw new Error('boom');
+      }),
+    ).to.throw('boom');
     tf.tidy(() => net.forward(tf.zeros([1, 4, 4, 1])));
     expect(order).to.have.length(count);
     net.dispose();
@@ -152,9 +158,11 @@ describe('Module.clone, forward hooks and withMode', () => {
     });
     expect(r).to.equal(7);
     expect(modes()).to.deep.equal(original);
-    expect(() => withMode(net, 'eval', () => {
-      throw new Error('inside');
-    })).to.throw('inside');
+    expect(() =>
+      withMode(net, 'eval', () => {
+        throw new Error('inside');
+      }),
+    ).to.throw('inside');
     expect(modes()).to.deep.equal(original);
     let error: unknown;
     try {

@@ -24,12 +24,16 @@ describe('Module tree', () => {
   it('names parameters and buffers by dotted path', () => {
     const net = smallNet();
     expect(net.namedParameters().map(([p]) => p)).to.deep.equal([
-      'features.0.weight', 'features.1.weight', 'features.1.bias', 'features.3.weight',
-      'features.4.weight', 'features.4.bias', 'fc.weight', 'fc.bias',
+      'features.0.weight',
+      'features.1.weight',
+      'features.1.bias',
+      'features.3.weight',
+      'features.4.weight',
+      'features.4.bias',
+      'fc.weight',
+      'fc.bias',
     ]);
-    expect(net.namedBuffers().map(([p]) => p)).to.deep.equal([
-      'features.1.running_mean', 'features.1.running_var', 'features.4.running_mean', 'features.4.running_var',
-    ]);
+    expect(net.namedBuffers().map(([p]) => p)).to.deep.equal(['features.1.running_mean', 'features.1.running_var', 'features.4.running_mean', 'features.4.running_var']);
     expect(net.namedModules().map(([p]) => p)).to.include.members(['', 'features', 'features.3', 'fc']);
     net.dispose();
   });

@@ -17,7 +17,6 @@ describe('Rng (xoshiro128**)', () => {
     expect(u.reduce((s, v) => s + v, 0) / u.length).to.be.closeTo(0.5, 0.03);
   });
 
-
   it('matches the reference xoshiro128** output from state [1, 2, 3, 4]', () => {
     const r = new Rng();
     r.setState([1, 2, 3, 4]);
@@ -25,9 +24,27 @@ describe('Rng (xoshiro128**)', () => {
   });
 
   it('is reproducible per seed and differs between seeds', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(42)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(42)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(43)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.nextUint32()
+      )(new Rng(42)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.nextUint32()
+      )(new Rng(42)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.nextUint32()
+      )(new Rng(43)),
+    );
     expect(a).to.deep.equal(b);
     expect(a).to.not.deep.equal(c);
   });

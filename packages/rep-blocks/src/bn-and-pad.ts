@@ -25,7 +25,15 @@ export class BnAndPad extends BatchNorm2d {
       const y = super.forward(x);
       const fill = this.training ? this.batchZeroResponse(x) : this.evalAffine().shift;
       // interior: (y − fill) + fill = y; border: 0 + fill.
-      return tf.add(tf.pad(tf.sub(y, fill), [[0, 0], [p, p], [p, p], [0, 0]]), fill);
+      return tf.add(
+        tf.pad(tf.sub(y, fill), [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ]),
+        fill,
+      );
     });
   }
 

@@ -16,7 +16,10 @@ import { padKernelToKxk } from './transforms/pad-to-kxk';
  * DyRep's cut rule reads) and can report its eval-mode function as one k×k conv ({@link Branch.fuse}).
  */
 export abstract class Branch extends Module {
-  constructor(readonly kind: BranchKind, readonly geometry: BlockGeometry) {
+  constructor(
+    readonly kind: BranchKind,
+    readonly geometry: BlockGeometry,
+  ) {
     super();
   }
 
@@ -219,16 +222,51 @@ export function createBranch(kind: BranchKind, geometry: BlockGeometry, options:
       ...(bias && pytorch ? { biasValue: uniformInit([co], bound, options.rng) as tf.Tensor1D } : {}),
     });
   };
-  const none: [[number, number], [number, number]] = [[0, 0], [0, 0]];
+  const none: [[number, number], [number, number]] = [
+    [0, 0],
+    [0, 0],
+  ];
   switch (kind) {
     case 'kxk':
-      return new ConvBnBranch('kxk', geometry, conv(cin, cout, k, k, s, [[p, p], [p, p]], true), bn(cout));
+      return new ConvBnBranch(
+        'kxk',
+        geometry,
+        conv(
+          cin,
+          cout,
+          k,
+          k,
+          s,
+          [
+            [p, p],
+            [p, p],
+          ],
+          true,
+        ),
+        bn(cout),
+      );
     case '1x1':
       return new ConvBnBranch('1x1', geometry, conv(cin, cout, 1, 1, s, none), bn(cout));
     case '1xk':
-      return new ConvBnBranch('1xk', geometry, conv(cin, cout, 1, k, s, [[0, 0], [p, p]]), bn(cout));
+      return new ConvBnBranch(
+        '1xk',
+        geometry,
+        conv(cin, cout, 1, k, s, [
+          [0, 0],
+          [p, p],
+        ]),
+        bn(cout),
+      );
     case 'kx1':
-      return new ConvBnBranch('kx1', geometry, conv(cin, cout, k, 1, s, [[p, p], [0, 0]]), bn(cout));
+      return new ConvBnBranch(
+        'kx1',
+        geometry,
+        conv(cin, cout, k, 1, s, [
+          [p, p],
+          [0, 0],
+        ]),
+        bn(cout),
+      );
     case '1x1_kxk':
       return new OneByOneKxkBranch(geometry, conv(cin, cin, 1, 1, 1, none), new BnAndPad(cin, p, options.bn), conv(cin, cout, k, k, s, none), bn(cout));
     case '1x1_avg':

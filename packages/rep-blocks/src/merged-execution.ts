@@ -49,7 +49,7 @@ export function mergeStrategy(): MergeStrategy {
 function sameInputConv(branch: Branch, g: BlockGeometry): Conv2d | null {
   if (!(branch instanceof ConvBnBranch)) return null;
   const conv = branch.conv;
-  if (!(conv instanceof Conv2d) || conv.bias !== null && branch.kind !== 'kxk') return null;
+  if (!(conv instanceof Conv2d) || (conv.bias !== null && branch.kind !== 'kxk')) return null;
   const [kh, kw] = conv.kernelSize;
   const ph = g.padding - (g.kernelSize - kh) / 2;
   const pw = g.padding - (g.kernelSize - kw) / 2;
@@ -86,7 +86,13 @@ function splitPerGroup(t: tf.Tensor, sizes: number[], groups: number): tf.Tensor
   if (groups === 1) return tf.split(t, sizes, -1);
   const lead = t.shape.slice(0, -1);
   const grouped = tf.reshape(t, [...lead, groups, t.shape[t.rank - 1] / groups]);
-  return tf.split(grouped, sizes.map((c) => c / groups), -1).map((p, i) => tf.reshape(p, [...lead, sizes[i]]));
+  return tf
+    .split(
+      grouped,
+      sizes.map((c) => c / groups),
+      -1,
+    )
+    .map((p, i) => tf.reshape(p, [...lead, sizes[i]]));
 }
 
 /**
@@ -97,18 +103,43 @@ function splitPerGroup(t: tf.Tensor, sizes: number[], groups: number): tf.Tensor
 function sameInputSum(entries: { branch: ConvBnBranch; conv: Conv2d }[], x: tf.Tensor, g: BlockGeometry): tf.Tensor {
   const { kernelSize: k, groups, outChannels: cout, stride, padding: p } = g;
   const n = entries.length;
-  const kernel = concatPerGroup(entries.map(({ conv }) => padKernelToKxk(conv.weight as tf.Tensor4D, k)), groups) as tf.Tensor4D;
-  let y = conv2dGrouped(x as tf.Tensor4D, kernel, null, { stride: [stride, stride], padding: [[p, p], [p, p]], dilation: [1, 1], groups });
+  const kernel = concatPerGroup(
+    entries.map(({ conv }) => padKernelToKxk(conv.weight as tf.Tensor4D, k)),
+    groups,
+  ) as tf.Tensor4D;
+  let y = conv2dGrouped(x as tf.Tensor4D, kernel, null, {
+    stride: [stride, stride],
+    padding: [
+      [p, p],
+      [p, p],
+    ],
+    dilation: [1, 1],
+    groups,
+  });
   const biases = entries.map(({ conv }) => conv.bias ?? tf.zeros([cout]));
   if (entries.some(({ conv }) => conv.bias !== null)) y = tf.add(y, concatPerGroup(biases, groups)) as tf.Tensor4D;
   const bns = entries.map(({ branch }) => branch.bn);
-  const gamma = concatPerGroup(bns.map((bn) => bn.weight), groups);
-  const beta = concatPerGroup(bns.map((bn) => bn.bias), groups);
+  const gamma = concatPerGroup(
+    bns.map((bn) => bn.weight),
+    groups,
+  );
+  const beta = concatPerGroup(
+    bns.map((bn) => bn.bias),
+    groups,
+  );
   const z = batchNormTrain(y, gamma, beta, bns[0].eps, (mean, variance, count) => {
     if (count < 2) return;
     tf.tidy(() => {
-      const means = splitPerGroup(mean, bns.map(() => cout), groups);
-      const variances = splitPerGroup(variance, bns.map(() => cout), groups);
+      const means = splitPerGroup(
+        mean,
+        bns.map(() => cout),
+        groups,
+      );
+      const variances = splitPerGroup(
+        variance,
+        bns.map(() => cout),
+        groups,
+      );
       bns.forEach((bn, i) => updateRunningStats(bn, means[i], variances[i], count));
     });
   });
@@ -152,9 +183,24 @@ function headOf(branch: Branch, g: BlockGeometry, withOneByOne: boolean): Head |
 
 /** The heads' 1×1 convs as one conv; each head's output continues through its own branch. */
 function headsOutputs(heads: Head[], x: tf.Tensor, g: BlockGeometry): tf.Tensor[] {
-  const kernel = concatPerGroup(heads.map((h) => h.conv.weight), g.groups) as tf.Tensor4D;
-  const y = conv2dGrouped(x as tf.Tensor4D, kernel, null, { stride: [1, 1], padding: [[0, 0], [0, 0]], dilation: [1, 1], groups: g.groups });
-  const parts = splitPerGroup(y, heads.map((h) => h.conv.outChannels), g.groups);
+  const kernel = concatPerGroup(
+    heads.map((h) => h.conv.weight),
+    g.groups,
+  ) as tf.Tensor4D;
+  const y = conv2dGrouped(x as tf.Tensor4D, kernel, null, {
+    stride: [1, 1],
+    padding: [
+      [0, 0],
+      [0, 0],
+    ],
+    dilation: [1, 1],
+    groups: g.groups,
+  });
+  const parts = splitPerGroup(
+    y,
+    heads.map((h) => h.conv.outChannels),
+    g.groups,
+  );
   return heads.map((h, i) => h.rest(parts[i]));
 }
 
@@ -174,9 +220,7 @@ export function mergedBranchSum(branches: Branch[], x: tf.Tensor, g: BlockGeomet
     }
   }
   if (strategy === 'same-input' || strategy === 'both') {
-    const entries = rest
-      .map((branch) => ({ branch: branch as ConvBnBranch, conv: sameInputConv(branch, g) }))
-      .filter((e): e is { branch: ConvBnBranch; conv: Conv2d } => e.conv !== null);
+    const entries = rest.map((branch) => ({ branch: branch as ConvBnBranch, conv: sameInputConv(branch, g) })).filter((e): e is { branch: ConvBnBranch; conv: Conv2d } => e.conv !== null);
     const eps = new Set(entries.map((e) => e.branch.bn.eps));
     if (entries.length >= 2 && eps.size === 1) {
       outputs.push(sameInputSum(entries, x, g));

@@ -44,8 +44,7 @@ function findModule(model: Module, path: string): Module | undefined {
  * it), or under a block that a cut reduces to a plain conv; branches already cut by an earlier op.
  */
 export function normalizeMutationPlan(model: Module, plan: MutationPlan): NormalizedPlan {
-  const fail = (op: GrowOp | CutOp, i: number, why: string) =>
-    new MutationPlanError(`mutation plan from '${plan.source}': op ${i + 1} (${op?.type} '${op?.path}'): ${why}`);
+  const fail = (op: GrowOp | CutOp, i: number, why: string) => new MutationPlanError(`mutation plan from '${plan.source}': op ${i + 1} (${op?.type} '${op?.path}'): ${why}`);
   if (!Array.isArray(plan.ops)) throw new MutationPlanError(`mutation plan from '${plan.source}' has no ops array`);
   plan.ops.forEach((op, i) => {
     if (op?.type !== 'grow' && op?.type !== 'cut') throw fail(op, i, `unknown op type ${JSON.stringify(op?.type)}`);

@@ -25,7 +25,16 @@ export function recalibrateBn(targets: Module | readonly Module[], batches: Iter
   const forward = options.forward ?? (options.root ? (x: tf.Tensor) => options.root!.forward(x) : list.length === 1 ? (x: tf.Tensor) => list[0].forward(x) : null);
   if (!forward) throw new Error('recalibrateBn: pass `forward` or `root` when recalibrating several modules');
   const scope = [...(options.root ? [options.root] : []), ...list];
-  const bns = [...new Set(list.flatMap((t) => t.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d)))];
+  const bns = [
+    ...new Set(
+      list.flatMap((t) =>
+        t
+          .namedModules()
+          .map(([, m]) => m)
+          .filter((m): m is BatchNorm2d => m instanceof BatchNorm2d),
+      ),
+    ),
+  ];
   const momenta = bns.map((bn) => bn.momentum);
   const setMomentum = (bn: BatchNorm2d, m: number) => Object.assign(bn as { momentum: number }, { momentum: m });
   let t = 0;

@@ -65,8 +65,14 @@ export interface ArchitectureDescription {
 export function describeArchitecture(model: Module): ArchitectureDescription {
   return {
     structure: describeStructure(model),
-    biasedConvs: model.namedModules().filter(([, m]) => m instanceof Conv2d && m.bias).map(([p]) => p),
-    identities: model.namedModules().filter(([p, m]) => p && m instanceof Identity).map(([p]) => p),
+    biasedConvs: model
+      .namedModules()
+      .filter(([, m]) => m instanceof Conv2d && m.bias)
+      .map(([p]) => p),
+    identities: model
+      .namedModules()
+      .filter(([p, m]) => p && m instanceof Identity)
+      .map(([p]) => p),
   };
 }
 

@@ -54,7 +54,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
           worst = Math.max(worst, ratio);
           const after = snapshot(block);
           for (const [path, v] of after) expect(v.id, `${path} is the same variable`).to.equal(before.get(path)!.id);
-          for (const path of before.keys()) if (!after.has(path)) expect(toCut.some((k) => path.startsWith(`${k}.`)), `${path} vanished`).to.equal(true);
+          for (const path of before.keys())
+            if (!after.has(path))
+              expect(
+                toCut.some((k) => path.startsWith(`${k}.`)),
+                `${path} vanished`,
+              ).to.equal(true);
           const kxkBn = block.kxk.bn;
           const inner = block.kxk.conv as RepBlock;
           const unchanged = (path: string) => expect(after.get(path)!.values, `${path} unchanged`).to.deep.equal(before.get(path)!.values);
@@ -73,12 +78,24 @@ for (const backend of ['wasm', 'cpu'] as const) {
             expect(isRepBlock(inner)).to.equal(true);
             for (const k of inner.branchKinds) {
               const branch = inner.branch(k);
-              const bns = branch.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+              const bns = branch
+                .namedModules()
+                .map(([, m]) => m)
+                .filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
               for (const bn of bns) {
                 const gamma = bn === branch.lastBn && k !== 'kxk' ? 0.01 : 1;
-                expect(values(bn.weight).every((v) => Math.abs(v - gamma) < 1e-7), `${k} γ`).to.equal(true);
-                expect(values(bn.bias).every((v) => v === 0), `${k} β`).to.equal(true);
-                expect(values(bn.runningMean).every((v) => v === 0), `${k} mean`).to.equal(true);
+                expect(
+                  values(bn.weight).every((v) => Math.abs(v - gamma) < 1e-7),
+                  `${k} γ`,
+                ).to.equal(true);
+                expect(
+                  values(bn.bias).every((v) => v === 0),
+                  `${k} β`,
+                ).to.equal(true);
+                expect(
+                  values(bn.runningMean).every((v) => v === 0),
+                  `${k} mean`,
+                ).to.equal(true);
               }
               for (const [name, m] of branch.namedModules()) {
                 if (!(m instanceof Conv2d) || k === 'kxk') continue;
@@ -103,7 +120,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
       block.eval();
       const x = tf.randomNormal([2, 6, 6, 3]);
       const y0 = block.forward(x);
-      block.cut(block.branchKinds.filter((k) => k !== 'kxk'), { mode: 'reset' });
+      block.cut(
+        block.branchKinds.filter((k) => k !== 'kxk'),
+        { mode: 'reset' },
+      );
       expect(block.branchKinds).to.deep.equal(['kxk']);
       const plain = block.toConv().eval();
       const y1 = plain.forward(x);
@@ -121,8 +141,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(block.branchKinds).to.deep.equal(['kxk', '1x1', '1x1_kxk', '1x1_avg']);
       for (const [path, m] of block.namedModules()) {
         if (m instanceof BatchNorm2d) {
-          expect(values(m.weight).every((v) => v === 1), `${path} γ`).to.equal(true);
-          expect(values(m.bias).every((v) => v === 0), `${path} β`).to.equal(true);
+          expect(
+            values(m.weight).every((v) => v === 1),
+            `${path} γ`,
+          ).to.equal(true);
+          expect(
+            values(m.bias).every((v) => v === 0),
+            `${path} β`,
+          ).to.equal(true);
         }
         if (m instanceof Conv2d) {
           const [kh, kw, cinPerGroup] = m.weight.shape;

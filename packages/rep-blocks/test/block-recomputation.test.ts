@@ -20,7 +20,10 @@ function step(model: Module, x: tf.Tensor, r: tf.Tensor, recompute: boolean): St
     return withRestoredBuffers(model, () => {
       const named = model.namedParameters();
       const objective = (input: tf.Tensor) => tf.sum(tf.mul(model.forward(input), r)) as tf.Scalar;
-      const { value, grads } = tf.variableGrads(() => objective(x), named.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(
+        () => objective(x),
+        named.map(([, v]) => v),
+      );
       const buffers = new Map(model.namedBuffers().map(([path, v]) => [path, v.dataSync().slice() as Float32Array]));
       const inputGrad = tf.tidy(() => tf.grad(objective)(x).dataSync() as Float32Array);
       const result: StepResult = {

@@ -26,7 +26,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const named = block.namedParameters();
         await expectNoLeak(() => {
           const r = tf.tidy(() => tf.randomNormal(block.forward(x).shape));
-          const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(block.forward(x), r)) as tf.Scalar, named.map(([, v]) => v));
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(block.forward(x), r)) as tf.Scalar,
+            named.map(([, v]) => v),
+          );
           for (const [path, v] of named) {
             const gr = grads[v.name];
             expect(gr, `${backend} geometry ${i}: no gradient for ${path}`).to.not.equal(undefined);

@@ -55,7 +55,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         // gates and BN initialisation per the spec
         for (const k of block.branchKinds) {
           const g = block.branch(k).lastBn.weight.dataSync();
-          expect(Array.from(g).every((v) => Math.abs(v - (k === 'kxk' ? 1 : 0.01)) < 1e-7), `${k} γ`).to.equal(true);
+          expect(
+            Array.from(g).every((v) => Math.abs(v - (k === 'kxk' ? 1 : 0.01)) < 1e-7),
+            `${k} γ`,
+          ).to.equal(true);
         }
         // grow the nested k×k convs as well: still the same function
         const inner = growAt(block, 'kxk.conv', { branches: 'full' });
@@ -187,7 +190,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const y1 = block.forward(x);
         expectSame(y1, y0, 'recalibrated grow');
         const rm = block.branch('1x1').lastBn.runningMean.dataSync();
-        expect(Array.from(rm).some((v) => v !== 0), 'running stats re-estimated').to.equal(true);
+        expect(
+          Array.from(rm).some((v) => v !== 0),
+          'running stats re-estimated',
+        ).to.equal(true);
         tf.dispose([y0, y1]);
         block.dispose();
       }, 'recalibrated grow');

@@ -103,8 +103,7 @@ export function randomConv(geometry: BlockGeometry, rng: Rng, bias: boolean): Co
 
 /** A small VGG-like plain network: conv(bias) → BN → ReLU stages with a depthwise and a strided conv, then a classifier. */
 export function tinyVgg(cin = 3, width = 8): Sequential {
-  const conv = (i: number, o: number, extra: Partial<ConstructorParameters<typeof Conv2d>[0]> = {}) =>
-    new Conv2d({ inChannels: i, outChannels: o, kernelSize: 3, padding: 1, bias: true, ...extra });
+  const conv = (i: number, o: number, extra: Partial<ConstructorParameters<typeof Conv2d>[0]> = {}) => new Conv2d({ inChannels: i, outChannels: o, kernelSize: 3, padding: 1, bias: true, ...extra });
   return new Sequential(
     conv(cin, width),
     new BatchNorm2d(width),
@@ -133,7 +132,10 @@ export function withRestoredBuffers<T>(model: Module, fn: () => T): T {
     return fn();
   } finally {
     for (const [path, saved] of before) {
-      model.namedBuffers().find(([p]) => p === path)![1].assign(saved);
+      model
+        .namedBuffers()
+        .find(([p]) => p === path)![1]
+        .assign(saved);
       saved.dispose();
     }
   }

@@ -20,7 +20,10 @@ function step(block: RepBlock, x: tf.Tensor, r: tf.Tensor, strategy: MergeStrate
     return withRestoredBuffers(block, () => {
       const named = block.namedParameters();
       const output = tf.tidy(() => block.forward(x).dataSync() as Float32Array);
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(block.forward(x), r)) as tf.Scalar, named.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(block.forward(x), r)) as tf.Scalar,
+        named.map(([, v]) => v),
+      );
       const result: StepResult = {
         output,
         grads: new Map(named.map(([path, v]) => [path, grads[v.name].dataSync() as Float32Array])),
@@ -94,7 +97,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
             const merged = step(block, x, r, strategy);
             const check = (what: string, a: Float32Array, b: Float32Array, floor: number, tolerance = 1e-5) => {
               const e = relDiff(a, b, floor);
-              worst[strategy] = Math.max(worst[strategy] ?? 0, e / tolerance * 1e-5);
+              worst[strategy] = Math.max(worst[strategy] ?? 0, (e / tolerance) * 1e-5);
               expect(e, `${label} ${strategy}: ${what}`).to.be.at.most(tolerance);
             };
             check('output', merged.output, reference.output, 0);
@@ -116,7 +119,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
         tf.dispose([x, r]);
         block.dispose();
       }
-      console.log(`      worst relative error per strategy (in units of the 1e-5 tolerance ×1e-5) over ${cases} blocks (${backend}): ${Object.entries(worst).map(([s, e]) => `${s} ${e.toExponential(2)}`).join(', ')}`);
+      console.log(
+        `      worst relative error per strategy (in units of the 1e-5 tolerance ×1e-5) over ${cases} blocks (${backend}): ${Object.entries(worst)
+          .map(([s, e]) => `${s} ${e.toExponential(2)}`)
+          .join(', ')}`,
+      );
     });
   });
 }

@@ -2,18 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { BatchNorm2d, Rng, countFlops, countParams } from '@dyrep/nn';
 import { expectNoLeak, randomizeBatchNorms, useBackend } from '@dyrep/test-utils';
-import {
-  RepBlock,
-  applyStructure,
-  describeStructure,
-  fuseModel,
-  growAt,
-  isRepBlock,
-  listGrowableConvs,
-  listRepBlocks,
-  presetBranches,
-  recalibrateBn,
-} from '../src/index';
+import { RepBlock, applyStructure, describeStructure, fuseModel, growAt, isRepBlock, listGrowableConvs, listRepBlocks, presetBranches, recalibrateBn } from '../src/index';
 import { randomizeBiases, relDiff, tinyVgg } from './helpers';
 
 /** Grows tinyVgg's convs with every preset and two nesting levels. */
@@ -39,7 +28,21 @@ describe('models of rep-blocks (wasm)', () => {
   it('names branches and their children as documented', () => {
     const block = new RepBlock({ inChannels: 4, outChannels: 4, kernelSize: 3, branches: 'full', groups: 4 });
     const names = block.namedParameters().map(([n]) => n);
-    for (const n of ['kxk.conv.weight', 'kxk.conv.bias', 'kxk.bn.weight', '1x1.conv.weight', '1x1.bn.bias', '1x1_kxk.conv1.weight', '1x1_kxk.bn1.weight', '1x1_kxk.conv2.weight', '1x1_kxk.bn2.weight', '1x1_avg.bn2.weight', '1xk.conv.weight', 'kx1.conv.weight', 'id.bn.weight']) {
+    for (const n of [
+      'kxk.conv.weight',
+      'kxk.conv.bias',
+      'kxk.bn.weight',
+      '1x1.conv.weight',
+      '1x1.bn.bias',
+      '1x1_kxk.conv1.weight',
+      '1x1_kxk.bn1.weight',
+      '1x1_kxk.conv2.weight',
+      '1x1_kxk.bn2.weight',
+      '1x1_avg.bn2.weight',
+      '1xk.conv.weight',
+      'kx1.conv.weight',
+      'id.bn.weight',
+    ]) {
       expect(names, n).to.include(n);
     }
     expect(names).to.not.include('1x1_avg.conv.weight'); // depthwise cin = cout = groups: pool only

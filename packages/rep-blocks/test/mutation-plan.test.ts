@@ -5,7 +5,16 @@ import { Rng, type Module } from '@dyrep/nn';
 import { maxAbsDiff, randomizeBatchNorms, useBackend } from '@dyrep/test-utils';
 import { tinyConvNet } from '@dyrep/testing';
 import {
-  MutationPlanError, applyArchitecture, applyMutationPlan, blockGeometryOf, describeArchitecture, growAt, listGrowableConvs, listRepBlocks, normalizeMutationPlan, validBranches,
+  MutationPlanError,
+  applyArchitecture,
+  applyMutationPlan,
+  blockGeometryOf,
+  describeArchitecture,
+  growAt,
+  listGrowableConvs,
+  listRepBlocks,
+  normalizeMutationPlan,
+  validBranches,
 } from '../src/index';
 
 const INPUT = [8, 8, 2];
@@ -70,11 +79,17 @@ describe('mutation plans are validated and normalised (issue #13 case 6)', () =>
     return { model, nested: inner.path };
   }
 
-  it("drops a cut of a block nested in a branch the same plan cuts (it crashed with \"no module '1x1_kxk'\")", async () => {
+  it('drops a cut of a block nested in a branch the same plan cuts (it crashed with "no module \'1x1_kxk\'")', async () => {
     const { model, nested } = nestedModel();
     const x = tf.randomUniform([2, ...INPUT], 0, 1, 'float32', 3);
     const before = evalOut(model, x);
-    const plan: MutationPlan = { source: 'dyrep', ops: [{ type: 'cut', path: 'features.0', branches: ['1x1_kxk'] }, { type: 'cut', path: nested, branches: ['1x1_avg'] }] };
+    const plan: MutationPlan = {
+      source: 'dyrep',
+      ops: [
+        { type: 'cut', path: 'features.0', branches: ['1x1_kxk'] },
+        { type: 'cut', path: nested, branches: ['1x1_avg'] },
+      ],
+    };
     const { dropped } = normalizeMutationPlan(model, plan);
     expect(dropped).to.deep.equal([{ op: plan.ops[1], reason: "'features.0.1x1_kxk' is removed by an earlier cut of the plan" }]);
     const result = await applyMutationPlan(model, plan, { inputShape: INPUT });
@@ -124,7 +139,10 @@ describe('mutation plans are validated and normalised (issue #13 case 6)', () =>
         droppedOps += normalizeMutationPlan(model, plan).dropped.length;
         await applyMutationPlan(model, plan, { inputShape: INPUT });
         const after = evalOut(model, x);
-        const scale = Math.max(1, tf.tidy(() => tf.max(tf.abs(before)).dataSync()[0]));
+        const scale = Math.max(
+          1,
+          tf.tidy(() => tf.max(tf.abs(before)).dataSync()[0]),
+        );
         const diff = maxAbsDiff(before, after) / scale;
         worst = Math.max(worst, diff);
         expect(diff, `sequence ${seq} step ${step}: ${JSON.stringify(plan.ops)}`).to.be.below(1e-4);

@@ -77,10 +77,39 @@ for (const backend of ['wasm', 'cpu'] as const) {
           const w = randomArr(rng, [k, k, cin / g, cout]);
           const b = t % 2 ? rng.normalArray(cout) : null;
           const bn = randomBn(rng, cout);
-          const branch = bnLoop(refConv2d(x, w, b, [s, s], [[p, p], [p, p]], [1, 1], g), bn.gamma, bn.beta, bn.mean, bn.variance, bn.eps);
+          const branch = bnLoop(
+            refConv2d(
+              x,
+              w,
+              b,
+              [s, s],
+              [
+                [p, p],
+                [p, p],
+              ],
+              [1, 1],
+              g,
+            ),
+            bn.gamma,
+            bn.beta,
+            bn.mean,
+            bn.variance,
+            bn.eps,
+          );
           tf.tidy(() => {
             const f = fuseConvBn(tensor(w) as tf.Tensor4D, b ? tf.tensor1d(b) : null, bnTensors(bn));
-            const fused = refConv2d(x, toArr(f.kernel), f.bias.dataSync() as Float32Array, [s, s], [[p, p], [p, p]], [1, 1], g);
+            const fused = refConv2d(
+              x,
+              toArr(f.kernel),
+              f.bias.dataSync() as Float32Array,
+              [s, s],
+              [
+                [p, p],
+                [p, p],
+              ],
+              [1, 1],
+              g,
+            );
             expectArrayClose(tensor(fused), branch, 1e-5, 1e-5, `config ${t}`);
           });
         }
@@ -93,11 +122,35 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const { cin, cout, g } = channels(rng, t % 3);
         const x = randomArr(rng, [1, 6, 5, cin]);
         const parts = [0, 1, 2].map(() => ({ w: randomArr(rng, [3, 3, cin / g, cout]), b: rng.normalArray(cout) }));
-        const ref = parts.map((q) => refConv2d(x, q.w, q.b, [1, 1], [[1, 1], [1, 1]], [1, 1], g));
+        const ref = parts.map((q) =>
+          refConv2d(
+            x,
+            q.w,
+            q.b,
+            [1, 1],
+            [
+              [1, 1],
+              [1, 1],
+            ],
+            [1, 1],
+            g,
+          ),
+        );
         const sum = { data: ref[0].data.map((v, i) => v + ref[1].data[i] + ref[2].data[i]), shape: ref[0].shape };
         tf.tidy(() => {
           const f = addParallel(parts.map((q) => ({ kernel: tensor(q.w) as tf.Tensor4D, bias: tf.tensor1d(q.b) })));
-          const fused = refConv2d(x, toArr(f.kernel), f.bias.dataSync() as Float32Array, [1, 1], [[1, 1], [1, 1]], [1, 1], g);
+          const fused = refConv2d(
+            x,
+            toArr(f.kernel),
+            f.bias.dataSync() as Float32Array,
+            [1, 1],
+            [
+              [1, 1],
+              [1, 1],
+            ],
+            [1, 1],
+            g,
+          );
           expectArrayClose(tensor(fused), sum, 1e-5, 1e-5, `config ${t}`);
         });
       }
@@ -118,12 +171,49 @@ for (const backend of ['wasm', 'cpu'] as const) {
           const b1 = rng.normalArray(cmid);
           const k2 = randomArr(rng, [k, k, cmid / g, cout]);
           const b2 = rng.normalArray(cout);
-          const mid = padWith(refConv2d(x, k1, b1, [1, 1], [[0, 0], [0, 0]], [1, 1], g), p, b1);
-          const branch = refConv2d(mid, k2, b2, [s, s], [[0, 0], [0, 0]], [1, 1], g);
+          const mid = padWith(
+            refConv2d(
+              x,
+              k1,
+              b1,
+              [1, 1],
+              [
+                [0, 0],
+                [0, 0],
+              ],
+              [1, 1],
+              g,
+            ),
+            p,
+            b1,
+          );
+          const branch = refConv2d(
+            mid,
+            k2,
+            b2,
+            [s, s],
+            [
+              [0, 0],
+              [0, 0],
+            ],
+            [1, 1],
+            g,
+          );
           tf.tidy(() => {
             const f = fuseOneByOneThenKxk(tensor(k1) as tf.Tensor4D, tf.tensor1d(b1), tensor(k2) as tf.Tensor4D, tf.tensor1d(b2), g);
             expect(f.kernel.shape).to.deep.equal([k, k, cin / g, cout]);
-            const fused = refConv2d(x, toArr(f.kernel), f.bias.dataSync() as Float32Array, [s, s], [[p, p], [p, p]], [1, 1], g);
+            const fused = refConv2d(
+              x,
+              toArr(f.kernel),
+              f.bias.dataSync() as Float32Array,
+              [s, s],
+              [
+                [p, p],
+                [p, p],
+              ],
+              [1, 1],
+              g,
+            );
             expectArrayClose(tensor(fused), branch, 1e-5, 1e-5, `config ${t}: cin ${cin} cmid ${cmid} cout ${cout} g ${g} k ${k} p ${p} s ${s}`);
           });
         }
@@ -143,7 +233,26 @@ for (const backend of ['wasm', 'cpu'] as const) {
         tf.tidy(() => {
           const a = avgPoolKernel(c, k, g);
           expect(a.shape).to.deep.equal([k, k, c / g, c]);
-          expectArrayClose(tensor(refConv2d(x, toArr(a), null, [s, s], [[p, p], [p, p]], [1, 1], g)), ref, 1e-5, 1e-6, `config ${t}`);
+          expectArrayClose(
+            tensor(
+              refConv2d(
+                x,
+                toArr(a),
+                null,
+                [s, s],
+                [
+                  [p, p],
+                  [p, p],
+                ],
+                [1, 1],
+                g,
+              ),
+            ),
+            ref,
+            1e-5,
+            1e-6,
+            `config ${t}`,
+          );
         });
       }
     });
@@ -155,14 +264,48 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const k = [3, 5][rng.nextInt(2)];
         const p = (k - 1) / 2 + rng.nextInt(2);
         const s = 1 + rng.nextInt(2);
-        const [kh, kw] = [[1, 1], [1, k], [k, 1]][t % 3];
+        const [kh, kw] = [
+          [1, 1],
+          [1, k],
+          [k, 1],
+        ][t % 3];
         const x = randomArr(rng, [1, k + 2, k + 1, cin]);
         const w = randomArr(rng, [kh, kw, cin / g, cout]);
-        const ref = refConv2d(x, w, null, [s, s], [[p - (k - kh) / 2, p - (k - kh) / 2], [p - (k - kw) / 2, p - (k - kw) / 2]], [1, 1], g);
+        const ref = refConv2d(
+          x,
+          w,
+          null,
+          [s, s],
+          [
+            [p - (k - kh) / 2, p - (k - kh) / 2],
+            [p - (k - kw) / 2, p - (k - kw) / 2],
+          ],
+          [1, 1],
+          g,
+        );
         tf.tidy(() => {
           const big = padKernelToKxk(tensor(w) as tf.Tensor4D, k);
           expect(big.shape).to.deep.equal([k, k, cin / g, cout]);
-          expectArrayClose(tensor(refConv2d(x, toArr(big), null, [s, s], [[p, p], [p, p]], [1, 1], g)), ref, 1e-5, 1e-6, `config ${t}`);
+          expectArrayClose(
+            tensor(
+              refConv2d(
+                x,
+                toArr(big),
+                null,
+                [s, s],
+                [
+                  [p, p],
+                  [p, p],
+                ],
+                [1, 1],
+                g,
+              ),
+            ),
+            ref,
+            1e-5,
+            1e-6,
+            `config ${t}`,
+          );
         });
       }
       expect(() => padKernelToKxk(tf.zeros([2, 2, 1, 1]) as tf.Tensor4D, 3)).to.throw(/centre/);
@@ -170,11 +313,34 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('identity → k×k kernel (grouped-aware)', () => {
       const rng = new Rng(seed + 50);
-      for (const [c, g, k] of [[3, 1, 3], [4, 2, 3], [6, 3, 5], [4, 4, 3]]) {
+      for (const [c, g, k] of [
+        [3, 1, 3],
+        [4, 2, 3],
+        [6, 3, 5],
+        [4, 4, 3],
+      ]) {
         const x = randomArr(rng, [2, 5, 4, c]);
         const p = (k - 1) / 2;
         tf.tidy(() => {
-          expectArrayClose(tensor(refConv2d(x, toArr(identityKernel(c, k, g)), null, [1, 1], [[p, p], [p, p]], [1, 1], g)), x, 0, 1e-7);
+          expectArrayClose(
+            tensor(
+              refConv2d(
+                x,
+                toArr(identityKernel(c, k, g)),
+                null,
+                [1, 1],
+                [
+                  [p, p],
+                  [p, p],
+                ],
+                [1, 1],
+                g,
+              ),
+            ),
+            x,
+            0,
+            1e-7,
+          );
         });
       }
       expect(() => identityKernel(2, 4)).to.throw(/odd/);

@@ -8,7 +8,6 @@ import type { Rng } from '@dyrep/nn';
  */
 export type SaliencyMetric = (weight: tf.Tensor, grad: tf.Tensor, rng: Rng) => tf.Scalar;
 
-
 /** SynFlow (the authors' default): `Σ g ⊙ w`. */
 export const synflow: SaliencyMetric = (w, g) => tf.sum(tf.mul(g, w));
 /** SNIP: `Σ |g ⊙ w|`. */
@@ -21,7 +20,12 @@ export const randomMetric: SaliencyMetric = (_w, _g, rng) => tf.scalar(rng.nextF
 const metrics = createRegistry<SaliencyMetric>({
   id: '@dyrep/saliency:metric',
   kind: 'saliency metric',
-  builtins: [['synflow', synflow], ['snip', snip], ['grad_norm', gradNorm], ['random', randomMetric]],
+  builtins: [
+    ['synflow', synflow],
+    ['snip', snip],
+    ['grad_norm', gradNorm],
+    ['random', randomMetric],
+  ],
 });
 
 /**

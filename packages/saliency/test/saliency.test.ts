@@ -93,7 +93,12 @@ describe('saliencyCollector', () => {
     const collector = saliencyCollector();
     const grads = fakeGrads(model, 2);
     await collector.hooks.onAfterBackward!(ctxFor(model), 0, { loss: tf.scalar(0), grads });
-    expect(collector.ranking(model).map((r) => r.path).sort()).to.deep.equal(['features.3']);
+    expect(
+      collector
+        .ranking(model)
+        .map((r) => r.path)
+        .sort(),
+    ).to.deep.equal(['features.3']);
     tf.dispose([...grads.values()]);
     model.dispose();
   });

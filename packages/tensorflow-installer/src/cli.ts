@@ -10,7 +10,7 @@ function summary(v: VerifyResult): string {
   return (
     `${v.package} works: backend 'tensorflow', TensorFlow ${v.tfVersion}${v.gpu ? ' on a GPU' : ' on the CPU'}; ` +
     `${v.rows.length} forward/gradient outputs match the cpu backend (worst relative error ${v.worst.toExponential(2)})` +
-    (v.viaDyrepBackend ? ', through @dyrep/backend' : "; explicit-padding conv gradients not checked (add @dyrep/backend to the project: its initBackend provides them)")
+    (v.viaDyrepBackend ? ', through @dyrep/backend' : '; explicit-padding conv gradients not checked (add @dyrep/backend to the project: its initBackend provides them)')
   );
 }
 

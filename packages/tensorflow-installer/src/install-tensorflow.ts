@@ -7,10 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { InstallError } from './install-error';
 import { compareParity, parseVerifyOutput, VERIFY_SCRIPT } from './parity-check';
 import type { ParityRow } from './parity-check';
-import {
-  bindingIncludeRoots, bindingModulePath, includeClosure, missingEntries, parseLibtensorflowVersion, planStaging,
-  WHEEL_INCLUDE_DIR, WHEEL_LIBRARIES,
-} from './staging-plan';
+import { bindingIncludeRoots, bindingModulePath, includeClosure, missingEntries, parseLibtensorflowVersion, planStaging, WHEEL_INCLUDE_DIR, WHEEL_LIBRARIES } from './staging-plan';
 import type { StagingPlan } from './staging-plan';
 import { missingSymbols, neededSymbols, parseNmDefined, parseNmUndefined, tensorflowSymbols } from './symbols';
 import { findNodeDir, findNodeGyp, freeBytes, glibcVersion, nmDynamic, run } from './toolchain';
@@ -130,7 +127,9 @@ export async function verifyTensorflow(options: { prefix?: string; gpu?: boolean
   const r = await run(process.execPath, ['-e', VERIFY_SCRIPT], {
     cwd: prefix,
     env: {
-      ...process.env, DYREP_VERIFY_PREFIX: prefix, DYREP_VERIFY_PACKAGE: name,
+      ...process.env,
+      DYREP_VERIFY_PREFIX: prefix,
+      DYREP_VERIFY_PACKAGE: name,
       TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2',
       // oneDNN off unless set: the check may run without @dyrep/backend, whose kernel routes the
       // strided 1×1 filter gradient around TF 2.21's oneDNN kernel that corrupts the heap.
@@ -139,13 +138,16 @@ export async function verifyTensorflow(options: { prefix?: string; gpu?: boolean
     timeoutMs: 600000,
   });
   const report = parseVerifyOutput(r.stdout);
-  const tail = (r.stderr.trim().split('\n').slice(-5).join('\n') || '(no output)');
+  const tail = r.stderr.trim().split('\n').slice(-5).join('\n') || '(no output)';
   if (!report) throw new InstallError('verify-failed', `loading ${name} in a fresh Node process failed (exit ${r.code}):\n${tail}`);
   if (!report.ok) throw new InstallError('verify-failed', `loading ${name} in a fresh Node process failed: ${report.error}`);
   if (report.backend !== 'tensorflow') throw new InstallError('verify-failed', `${name} loaded but the active backend is '${report.backend}', not 'tensorflow'`);
   const { rows, failures, worst } = compareParity(report.results ?? {}, 'tensorflow');
   if (failures.length > 0) {
-    throw new InstallError('verify-failed', `${name} loads (TensorFlow ${report.tfVersion}) but disagrees with the cpu backend: ${failures.map((f) => `${f.name} rel. error ${f.relError.toExponential(2)}`).join(', ')}`);
+    throw new InstallError(
+      'verify-failed',
+      `${name} loads (TensorFlow ${report.tfVersion}) but disagrees with the cpu backend: ${failures.map((f) => `${f.name} rel. error ${f.relError.toExponential(2)}`).join(', ')}`,
+    );
   }
   return { package: name, packageDir: pkg.dir, tfVersion: report.tfVersion ?? '?', gpu: report.gpu === true, viaDyrepBackend: report.viaDyrepBackend === true, rows, worst };
 }
@@ -224,7 +226,11 @@ export async function installTensorflow(options: InstallTensorflowOptions): Prom
   if (options.wheel) {
     wheelFile = resolve(options.wheel);
     const s = await stat(wheelFile).catch(() => undefined);
-    if (!s || !s.isFile()) throw new InstallError('wheel-missing', `wheel not found: ${wheelFile} (download one with \`pip download --no-deps ${flavour === 'gpu' ? 'tensorflow' : 'tensorflow_cpu'}==2.21.0 -d <dir>\`, or use --pip)`);
+    if (!s || !s.isFile())
+      throw new InstallError(
+        'wheel-missing',
+        `wheel not found: ${wheelFile} (download one with \`pip download --no-deps ${flavour === 'gpu' ? 'tensorflow' : 'tensorflow_cpu'}==2.21.0 -d <dir>\`, or use --pip)`,
+      );
     wheelSize = s.size;
     checkWheelName(wheelFile, flavour, log);
   }
@@ -266,7 +272,10 @@ export async function installTensorflow(options: InstallTensorflowOptions): Prom
       const required = [WHEEL_LIBRARIES.cc, WHEEL_LIBRARIES.framework, `${WHEEL_INCLUDE_DIR}tensorflow/c/c_api.h`];
       const absent = required.filter((e) => !wheel.entries.has(e));
       if (absent.length > 0) {
-        throw new InstallError('wheel-contents', `${basename(wheelPath)} lacks ${absent.join(', ')}: not a TensorFlow 2 wheel with the C API (it needs libtensorflow_cc.so.2, libtensorflow_framework.so.2 and tensorflow/include/)`);
+        throw new InstallError(
+          'wheel-contents',
+          `${basename(wheelPath)} lacks ${absent.join(', ')}: not a TensorFlow 2 wheel with the C API (it needs libtensorflow_cc.so.2, libtensorflow_framework.so.2 and tensorflow/include/)`,
+        );
       }
 
       const pkgSpec = `${name}@${version}`;
@@ -317,8 +326,14 @@ export async function installTensorflow(options: InstallTensorflowOptions): Prom
       const logFile = join(pkgDir, 'deps', BUILD_LOG);
       await writeFile(logFile, '');
       const gypArgs = [
-        ...nodeGyp.args, 'rebuild', `--directory=${pkgDir}`, `--nodedir=${nodeDir.dir}`, `--jobs=${Math.max(1, cpus().length)}`,
-        `--napi_build_version=${binary.napi}`, `--module_name=${binary.moduleName}`, `--module_path=${binary.modulePath}`,
+        ...nodeGyp.args,
+        'rebuild',
+        `--directory=${pkgDir}`,
+        `--nodedir=${nodeDir.dir}`,
+        `--jobs=${Math.max(1, cpus().length)}`,
+        `--napi_build_version=${binary.napi}`,
+        `--module_name=${binary.moduleName}`,
+        `--module_path=${binary.modulePath}`,
       ];
       const t2 = Date.now();
       log(`building the binding: ${[nodeGyp.command, ...gypArgs].join(' ')}`);
@@ -329,7 +344,10 @@ export async function installTensorflow(options: InstallTensorflowOptions): Prom
         throw new InstallError('build-failed', `cannot run node-gyp: ${(err as Error).message}`);
       }
       if (built.code !== 0 || !existsSync(binary.file)) {
-        const errs = `${built.stdout}\n${built.stderr}`.split('\n').filter((l) => /error|not found|No such file/i.test(l)).slice(0, 8);
+        const errs = `${built.stdout}\n${built.stderr}`
+          .split('\n')
+          .filter((l) => /error|not found|No such file/i.test(l))
+          .slice(0, 8);
         throw new InstallError('build-failed', `node-gyp failed (exit ${built.code})${errs.length ? `:\n  ${errs.join('\n  ')}` : ''}\nfull log: ${logFile}`);
       }
       const warnings = `${built.stdout}\n${built.stderr}`.split('\n').filter((l) => /warning:/.test(l)).length;
@@ -339,8 +357,16 @@ export async function installTensorflow(options: InstallTensorflowOptions): Prom
 
       const v = await verifyTensorflow({ prefix, gpu: options.gpu, log });
       const stamp: Stamp = {
-        installer: '@dyrep/tensorflow-installer', package: name, packageVersion: version, wheel: basename(wheelPath), wheelSize,
-        requirement: options.pip, tfVersion: v.tfVersion, node: process.version, napi: binary.napi, date: new Date().toISOString(),
+        installer: '@dyrep/tensorflow-installer',
+        package: name,
+        packageVersion: version,
+        wheel: basename(wheelPath),
+        wheelSize,
+        requirement: options.pip,
+        tfVersion: v.tfVersion,
+        node: process.version,
+        napi: binary.napi,
+        date: new Date().toISOString(),
       };
       await writeFile(join(pkgDir, 'deps', STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);
       return { ...v, reused: false, wheel: basename(wheelPath), seconds: (Date.now() - t0) / 1000 };

@@ -118,7 +118,7 @@ export async function findNodeGyp(explicit?: string): Promise<{ command: string;
   } catch {
     // not on PATH
   }
-  throw new InstallError('toolchain', 'node-gyp not found (neither npm\'s bundled copy nor `node-gyp` on PATH): install it with `npm install -g node-gyp` or pass --node-gyp <path to bin/node-gyp.js>');
+  throw new InstallError('toolchain', "node-gyp not found (neither npm's bundled copy nor `node-gyp` on PATH): install it with `npm install -g node-gyp` or pass --node-gyp <path to bin/node-gyp.js>");
 }
 
 /** `nm -D` of a shared object (`--defined-only` or `--undefined-only`). */

@@ -133,9 +133,7 @@ export function checkWheelTags(tags: WheelTags, host: HostInfo, flavour: Flavour
   if (usable.length === 0) {
     const need = forArch.map((p) => p.tag).join(', ');
     plat(
-      host.glibc === undefined
-        ? `the wheel (${need}) needs glibc, but this machine's Node does not run on glibc (musl?)`
-        : `the wheel (${need}) needs a newer glibc than this machine's ${host.glibc}`,
+      host.glibc === undefined ? `the wheel (${need}) needs glibc, but this machine's Node does not run on glibc (musl?)` : `the wheel (${need}) needs a newer glibc than this machine's ${host.glibc}`,
     );
   }
   return { errors, notes };

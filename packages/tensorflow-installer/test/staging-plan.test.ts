@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import {
-  bindingIncludeRoots, bindingModulePath, includeClosure, missingEntries, parseLibtensorflowVersion, parseQuotedIncludes, planStaging,
-} from '../src/staging-plan';
+import { bindingIncludeRoots, bindingModulePath, includeClosure, missingEntries, parseLibtensorflowVersion, parseQuotedIncludes, planStaging } from '../src/staging-plan';
 
 const HEADERS: Record<string, string> = {
   'tensorflow/c/c_api.h': '#include "tensorflow/c/c_api_macros.h"\n#include "tensorflow/c/tf_status.h"\n#include <stdint.h>\n',

@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import {
-  calledTensorflowNames, exportedDeclarations, missingSymbols, neededSymbols, parseNmDefined, parseNmUndefined, stripSymbolVersion, tensorflowSymbols,
-} from '../src/symbols';
+import { calledTensorflowNames, exportedDeclarations, missingSymbols, neededSymbols, parseNmDefined, parseNmUndefined, stripSymbolVersion, tensorflowSymbols } from '../src/symbols';
 
 // Shaped like `nm -D --defined-only` of the wheel's two libraries: versioned names.
 const NM_CC = [

@@ -14,7 +14,12 @@ function check(name: string, host: HostInfo = LINUX, flavour: 'cpu' | 'gpu' = 'c
 describe('install: wheel file name tags', () => {
   it('parses a TensorFlow wheel name', () => {
     expect(parseWheelFilename(CPU_WHEEL)).to.deep.equal({
-      distribution: 'tensorflow_cpu', version: '2.21.0', build: undefined, python: ['cp311'], abi: ['cp311'], platform: ['manylinux_2_27_x86_64'],
+      distribution: 'tensorflow_cpu',
+      version: '2.21.0',
+      build: undefined,
+      python: ['cp311'],
+      abi: ['cp311'],
+      platform: ['manylinux_2_27_x86_64'],
     });
   });
 
@@ -67,7 +72,11 @@ describe('install: wheel file name tags', () => {
   it('rejects a wheel that is not TensorFlow, pure Python, or not CPython', () => {
     expect(check('numpy-2.1.0-cp311-cp311-manylinux_2_17_x86_64.whl').errors[0]).to.include({ code: 'wheel-package' });
     expect(check('numpy-2.1.0-cp311-cp311-manylinux_2_17_x86_64.whl').errors[0].message).to.contain('is not a TensorFlow wheel');
-    expect(check('tensorflow_cpu-2.21.0-py3-none-any.whl').errors.map((e) => e.message).join()).to.contain('pure-Python wheel');
+    expect(
+      check('tensorflow_cpu-2.21.0-py3-none-any.whl')
+        .errors.map((e) => e.message)
+        .join(),
+    ).to.contain('pure-Python wheel');
     expect(check('tensorflow_cpu-2.21.0-pp310-pypy310_pp73-manylinux_2_27_x86_64.whl').errors[0].message).to.contain('not CPython');
     expect(check('tensorflow_cpu-1.15.0-cp37-cp37m-manylinux2010_x86_64.whl').errors[0].message).to.contain('too old');
   });

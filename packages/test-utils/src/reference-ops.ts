@@ -10,15 +10,7 @@ export interface Arr {
 }
 
 /** Grouped 2-D convolution by loops: x `[N,H,W,C]`, w `[kh,kw,C/g,O]`, explicit padding `[[t,b],[l,r]]`. */
-export function refConv2d(
-  x: Arr,
-  w: Arr,
-  b: Float32Array | null,
-  stride: [number, number],
-  pad: [[number, number], [number, number]],
-  dilation: [number, number] = [1, 1],
-  groups = 1,
-): Arr {
+export function refConv2d(x: Arr, w: Arr, b: Float32Array | null, stride: [number, number], pad: [[number, number], [number, number]], dilation: [number, number] = [1, 1], groups = 1): Arr {
   const [n, h, wd, c] = x.shape;
   const [kh, kw, cg, o] = w.shape;
   const og = o / groups;

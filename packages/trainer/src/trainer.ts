@@ -56,7 +56,12 @@ export interface FitResult {
 
 /** A run stopped because the loss became NaN or infinite; `kept` says which checkpoint survives, if any. */
 export class NonFiniteLossError extends Error {
-  constructor(readonly epoch: number, readonly step: number, readonly loss: number, kept: string) {
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly loss: number,
+    kept: string,
+  ) {
     super(`training stopped: the loss is ${loss} at epoch ${epoch + 1}, step ${step}; ${kept} (lower the learning rate?)`);
     this.name = 'NonFiniteLossError';
   }
@@ -64,7 +69,11 @@ export class NonFiniteLossError extends Error {
 
 /** A run stopped because weights, BN statistics or optimizer state hold NaN/Infinity (the loss can stay finite, e.g. when ReLU maps NaN to 0). */
 export class NonFiniteWeightsError extends Error {
-  constructor(readonly epoch: number, readonly what: string, kept: string) {
+  constructor(
+    readonly epoch: number,
+    readonly what: string,
+    kept: string,
+  ) {
     super(`training stopped: the model diverged in epoch ${epoch + 1} (${what}); ${kept} (lower the learning rate or the weight decay?)`);
     this.name = 'NonFiniteWeightsError';
   }
@@ -72,7 +81,12 @@ export class NonFiniteWeightsError extends Error {
 
 /** A run stopped on request ({@link Trainer.requestStop}, e.g. SIGINT) after finishing a step and writing its checkpoint. */
 export class TrainingStoppedError extends Error {
-  constructor(readonly reason: string, readonly epoch: number, readonly step: number, readonly checkpoint: string | undefined) {
+  constructor(
+    readonly reason: string,
+    readonly epoch: number,
+    readonly step: number,
+    readonly checkpoint: string | undefined,
+  ) {
     super(`training stopped by ${reason} at epoch ${epoch + 1}, step ${step}${checkpoint ? `; checkpoint written to '${checkpoint}'` : ''}`);
     this.name = 'TrainingStoppedError';
   }
@@ -255,7 +269,10 @@ export class Trainer<B> {
       await this.hooks.emit('onBatchBegin', ctx, this.stepNow, { size: task.batchSize(batch), input: task.input(batch) });
       const lr = this.schedule(this.stepNow);
       const params = model.namedParameters();
-      const { value, grads } = tf.variableGrads(() => task.loss(model, batch), params.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(
+        () => task.loss(model, batch),
+        params.map(([, v]) => v),
+      );
       try {
         const loss = (await value.data())[0];
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, this.stepNow, loss, this.keptCheckpoint());

@@ -17,10 +17,20 @@ describe('checkpoint files', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('round-trips metadata and tensors exactly', async () => {
-    const a = tf.tensor2d([[1.5, -2], [3, 1e-8]]);
+    const a = tf.tensor2d([
+      [1.5, -2],
+      [3, 1e-8],
+    ]);
     const b = tf.tensor1d([Math.PI]);
     const file = join(dir, 'ck', 'last.ckpt');
-    await writeCheckpointFile(file, { epoch: 3, note: 'x' }, new Map<string, tf.Tensor>([['a', a], ['b', b]]));
+    await writeCheckpointFile(
+      file,
+      { epoch: 3, note: 'x' },
+      new Map<string, tf.Tensor>([
+        ['a', a],
+        ['b', b],
+      ]),
+    );
     const { meta, tensors } = readCheckpointFile(file);
     expect(meta).to.deep.equal({ epoch: 3, note: 'x' });
     expect(tensors.get('a')!.arraySync()).to.deep.equal(a.arraySync());
@@ -50,7 +60,12 @@ describe('checkpoint files', () => {
     const file = join(dir, 'last.ckpt');
     const t = tf.ones([4]);
     await writeCheckpointFile(file, { v: 1 }, new Map([['t', t]]));
-    const broken = { dataSync: () => { throw new Error('simulated crash during save'); }, shape: [1] } as unknown as tf.Tensor;
+    const broken = {
+      dataSync: () => {
+        throw new Error('simulated crash during save');
+      },
+      shape: [1],
+    } as unknown as tf.Tensor;
     let err: Error | undefined;
     await writeCheckpointFile(file, { v: 2 }, new Map([['t', broken]])).catch((e: Error) => (err = e));
     expect(err?.message).to.match(/simulated crash/);
@@ -64,13 +79,27 @@ describe('checkpoint files', () => {
   // silently (offsets were not validated, only the payload was checksummed)
   it('detects any change of the header (offset or shape digit) before making a tensor, naming the file', async () => {
     const a = tf.tensor1d([1, 2, 3, 4]);
-    const b = tf.tensor2d([[5, 6], [7, 8]]);
+    const b = tf.tensor2d([
+      [5, 6],
+      [7, 8],
+    ]);
     const file = join(dir, 'last.ckpt');
-    await writeCheckpointFile(file, { v: 1 }, new Map<string, tf.Tensor>([['a', a], ['b', b]]));
+    await writeCheckpointFile(
+      file,
+      { v: 1 },
+      new Map<string, tf.Tensor>([
+        ['a', a],
+        ['b', b],
+      ]),
+    );
     const good = readFileSync(file);
     const text = good.toString('latin1');
     const n0 = tf.memory().numTensors;
-    for (const [from, to] of [['"offset":16', '"offset":12'], ['"shape":[2,2]', '"shape":[2,3]'], ['"shape":[2,2]', '"shape":[1,4]']]) {
+    for (const [from, to] of [
+      ['"offset":16', '"offset":12'],
+      ['"shape":[2,2]', '"shape":[2,3]'],
+      ['"shape":[2,2]', '"shape":[1,4]'],
+    ]) {
       const at = text.indexOf(from);
       expect(at, from).to.be.greaterThan(0);
       const bad = Buffer.from(good);
@@ -84,8 +113,19 @@ describe('checkpoint files', () => {
 
   it('validates offsets and shapes against the payload even when the header checksum is made to match', async () => {
     const a = tf.tensor1d([1, 2, 3, 4]);
-    const b = tf.tensor2d([[5, 6], [7, 8]]);
-    const good = Buffer.from(encodeCheckpoint({ v: 1 }, new Map<string, tf.Tensor>([['a', a], ['b', b]])));
+    const b = tf.tensor2d([
+      [5, 6],
+      [7, 8],
+    ]);
+    const good = Buffer.from(
+      encodeCheckpoint(
+        { v: 1 },
+        new Map<string, tf.Tensor>([
+          ['a', a],
+          ['b', b],
+        ]),
+      ),
+    );
     const len = good.readUInt32LE(8);
     const header = JSON.parse(good.subarray(16, 16 + len).toString('utf8'));
     const forge = (edit: (h: typeof header) => void): Buffer => {

@@ -71,7 +71,15 @@ describe('trainer failures (issue #13)', () => {
     t1.dispose();
     a.model.dispose();
     const b = tinySetup(2);
-    const t2 = new Trainer({ model: b.model, task: classificationTask(), train: b.trainLoader, epochs: 2, inputShape: b.inputShape, storage: new MemoryRunStorage(), plugins: [poison('features.1.bias', 0)] });
+    const t2 = new Trainer({
+      model: b.model,
+      task: classificationTask(),
+      train: b.trainLoader,
+      epochs: 2,
+      inputShape: b.inputShape,
+      storage: new MemoryRunStorage(),
+      plugins: [poison('features.1.bias', 0)],
+    });
     const e2 = await t2.fit().catch((e: Error) => e);
     expect((e2 as Error).message).to.match(/diverged in epoch 1 .*; no checkpoint exists/);
     t2.dispose();
@@ -93,7 +101,9 @@ describe('trainer failures (issue #13)', () => {
     };
     const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, epochs: 2, inputShape, storage: new MemoryRunStorage(), plugins: [nanMomentum] });
     const err = await trainer.fit().catch((e: Error) => e);
-    expect((err as Error).message, (err as Error).message).to.match(/non-finite values in 1 tensor \(first: momentum of features\.0\.weight\)\); the last finite checkpoint is 'memory:checkpoint\/last\.ckpt' \(after epoch 1\)/);
+    expect((err as Error).message, (err as Error).message).to.match(
+      /non-finite values in 1 tensor \(first: momentum of features\.0\.weight\)\); the last finite checkpoint is 'memory:checkpoint\/last\.ckpt' \(after epoch 1\)/,
+    );
     trainer.dispose();
     model.dispose();
   });

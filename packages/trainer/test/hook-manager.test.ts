@@ -22,7 +22,14 @@ describe('HookManager', () => {
 
   it('names the plugin and event when a handler fails', async () => {
     const hm = new HookManager();
-    hm.use({ id: 'boom', hooks: { onEpochBegin: () => { throw new Error('bad'); } } });
+    hm.use({
+      id: 'boom',
+      hooks: {
+        onEpochBegin: () => {
+          throw new Error('bad');
+        },
+      },
+    });
     try {
       await hm.emit('onEpochBegin', {} as never, 0);
       expect.fail('should throw');

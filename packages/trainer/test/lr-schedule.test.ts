@@ -19,7 +19,12 @@ describe('LR schedules', () => {
   });
 
   it('warm-up then cosine reaches the base rate even when the warm-up is most of the run', () => {
-    for (const [total, warm] of [[10, 8], [7, 7], [100, 20], [5, 0]]) {
+    for (const [total, warm] of [
+      [10, 8],
+      [7, 7],
+      [100, 20],
+      [5, 0],
+    ]) {
       const s = warmupCosineSchedule(0.2, total, warm, 1e-4);
       const lrs = Array.from({ length: total + 1 }, (_, t) => s(t));
       expect(Math.max(...lrs), `peak of ${total}/${warm}`).to.be.closeTo(0.2, 1e-12);

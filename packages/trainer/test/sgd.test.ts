@@ -22,7 +22,11 @@ describe('SGD', () => {
   for (const nesterov of [false, true]) {
     it(`matches the reference update rule (nesterov ${nesterov})`, () => {
       const w0 = [0.5, -1, 2];
-      const grads = [[0.1, 0.2, -0.3], [-0.5, 0.1, 0.0], [0.3, 0.3, 0.3]];
+      const grads = [
+        [0.1, 0.2, -0.3],
+        [-0.5, 0.1, 0.0],
+        [0.3, 0.3, 0.3],
+      ];
       const v = tf.variable(tf.tensor1d(w0));
       const opt = new SGD({ momentum: 0.9, weightDecay: 0.01, nesterov });
       for (const g of grads) {
@@ -43,7 +47,17 @@ describe('SGD', () => {
     const opt = new SGD({ momentum: 0, weightDecay: 0.5, decayBiasAndNorm: false });
     const zero1 = tf.zeros([1]);
     const zero2 = tf.zeros([1, 1]);
-    opt.step([['b', w], ['k', k]], new Map<string, tf.Tensor>([['b', zero1], ['k', zero2]]), 1);
+    opt.step(
+      [
+        ['b', w],
+        ['k', k],
+      ],
+      new Map<string, tf.Tensor>([
+        ['b', zero1],
+        ['k', zero2],
+      ]),
+      1,
+    );
     expect(w.dataSync()[0]).to.equal(1);
     expect(k.dataSync()[0]).to.be.closeTo(0.5, 1e-7);
     tf.dispose([w, k, zero1, zero2]);
@@ -55,7 +69,17 @@ describe('SGD', () => {
     const g = tf.ones([2]);
     const opt = new SGD();
     await expectNoLeak(() => {
-      opt.step([['a', a], ['b', b]], new Map([['a', g], ['b', g]]), 0.1);
+      opt.step(
+        [
+          ['a', a],
+          ['b', b],
+        ],
+        new Map([
+          ['a', g],
+          ['b', g],
+        ]),
+        0.1,
+      );
       const held = tf.memory().numTensors;
       opt.onStructureChange({ removed: ['a'] });
       expect(opt.statePaths()).to.deep.equal(['b']);

@@ -39,10 +39,28 @@ describe('Trainer', () => {
     const { model, trainLoader, testLoader, inputShape } = tinySetup();
     const recorder = hookRecorder({ id: 'recorder', priority: 100 });
     const calls = recorder.events;
-    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 2, inputShape, storage: directoryStorage(dir), plugins: [recorder, scriptedPolicy()] });
+    const trainer = new Trainer({
+      model,
+      task: classificationTask(),
+      train: trainLoader,
+      validation: testLoader,
+      epochs: 2,
+      inputShape,
+      storage: directoryStorage(dir),
+      plugins: [recorder, scriptedPolicy()],
+    });
     await trainer.fit();
     const batch = ['onBatchBegin', 'onAfterBackward', 'onBeforeOptimizerStep', 'onBatchEnd'];
-    const epoch = (mutate: boolean) => ['onEpochBegin', ...batch, ...batch, 'onEpochEnd', 'onValidationBegin', 'onValidationEnd', ...(mutate ? ['onBeforeMutate', 'onAfterMutate'] : []), 'onSaveCheckpoint'];
+    const epoch = (mutate: boolean) => [
+      'onEpochBegin',
+      ...batch,
+      ...batch,
+      'onEpochEnd',
+      'onValidationBegin',
+      'onValidationEnd',
+      ...(mutate ? ['onBeforeMutate', 'onAfterMutate'] : []),
+      'onSaveCheckpoint',
+    ];
     expect(calls).to.deep.equal(['setup', 'onTrainBegin', ...epoch(true), ...epoch(true), 'onTrainEnd', 'teardown']);
     expect(trainer.describeHooks()).to.match(/^onEpochEnd\s+scripted\(50\) → recorder\(100\)$/m);
     trainer.dispose();
@@ -101,19 +119,28 @@ describe('Trainer', () => {
         },
       },
     };
-    const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, validation: testLoader, epochs: 3, inputShape, storage: directoryStorage(dir), plugins: [scriptedPolicy(2), observer] });
+    const trainer = new Trainer({
+      model,
+      task: classificationTask(),
+      train: trainLoader,
+      validation: testLoader,
+      epochs: 3,
+      inputShape,
+      storage: directoryStorage(dir),
+      plugins: [scriptedPolicy(2), observer],
+    });
     const { history, events } = await trainer.fit();
-    expect(events.map((e) => `${e.epoch}:${e.type}:${e.path}:${e.branches.join('+')}`)).to.deep.equal([
-      '0:grow:features.0:kxk+1x1+1x1_kxk+1x1_avg+1xk+kx1',
-      '1:cut:features.0:1x1+1x1_avg',
-    ]);
+    expect(events.map((e) => `${e.epoch}:${e.type}:${e.path}:${e.branches.join('+')}`)).to.deep.equal(['0:grow:features.0:kxk+1x1+1x1_kxk+1x1_avg+1xk+kx1', '1:cut:features.0:1x1+1x1_avg']);
     expect(ratios).to.have.length(2);
     for (const r of ratios) expect(r).to.be.below(1e-4);
     expect(isRepBlock(model.getModule('features.0'))).to.equal(true);
     expect(new Set(baselines).size, `non-model tensors per epoch: ${baselines}`).to.equal(1);
     expect(history[0].params).to.be.greaterThan(history[2].params - 1);
     expect(history.map((h) => h.events.length)).to.deep.equal([1, 1, 0]);
-    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.epoch)).to.deep.equal([0, 1, 2]);
     expect(lines[0]).to.include.keys('val_top1', 'trainLoss', 'lr', 'seconds', 'params', 'flops', 'events');
     probe.dispose();
@@ -122,26 +149,28 @@ describe('Trainer', () => {
   });
 
   for (const cutAll of [false, true]) {
-  it(`resumes in a new process exactly where an uninterrupted run would be${cutAll ? ' (block cut back to a plain conv)' : ''}`, async function () {
-    this.timeout(240000);
-    const extra = cutAll ? ['--cut-all'] : [];
-    const full = JSON.parse(await runFixture('run-tiny.ts', [join(dir, 'full'), '3', ...extra]));
-    await runFixture('run-tiny.ts', [join(dir, 'part'), '3', '--crash-at-epoch', '2', ...extra]).then(
-      () => expect.fail('the crashing run should exit with code 3'),
-      (e: { code?: number }) => expect(e.code).to.equal(3),
-    );
-    const resumed = JSON.parse(await runFixture('run-tiny.ts', [join(dir, 'part'), '3', '--resume', ...extra]));
-    expect(resumed.history).to.have.length(1);
-    const [a, b] = [full.history[2], resumed.history[0]];
-    expect(b.trainLoss).to.equal(a.trainLoss);
-    expect(b.val_top1).to.equal(a.val_top1);
-    expect(Object.keys(resumed.optimizer).sort()).to.deep.equal(Object.keys(full.optimizer).sort());
-    for (const k of Object.keys(full.optimizer)) expect(resumed.optimizer[k], k).to.deep.equal(full.optimizer[k]);
-    expect(Object.keys(resumed.weights)).to.deep.equal(Object.keys(full.weights));
-    const metrics = readFileSync(join(dir, 'part', 'metrics.jsonl'), 'utf8').trim().split('\n');
-    expect(metrics).to.have.length(3);
-    expect(Object.keys(full.weights).includes('features.0.bias')).to.equal(cutAll);
-  });
+    it(`resumes in a new process exactly where an uninterrupted run would be${cutAll ? ' (block cut back to a plain conv)' : ''}`, async function () {
+      this.timeout(240000);
+      const extra = cutAll ? ['--cut-all'] : [];
+      const full = JSON.parse(await runFixture('run-tiny.ts', [join(dir, 'full'), '3', ...extra]));
+      await runFixture('run-tiny.ts', [join(dir, 'part'), '3', '--crash-at-epoch', '2', ...extra]).then(
+        () => expect.fail('the crashing run should exit with code 3'),
+        (e: { code?: number }) => expect(e.code).to.equal(3),
+      );
+      const resumed = JSON.parse(await runFixture('run-tiny.ts', [join(dir, 'part'), '3', '--resume', ...extra]));
+      expect(resumed.history).to.have.length(1);
+      const [a, b] = [full.history[2], resumed.history[0]];
+      expect(b.trainLoss).to.equal(a.trainLoss);
+      expect(b.val_top1).to.equal(a.val_top1);
+      expect(Object.keys(resumed.optimizer).sort()).to.deep.equal(Object.keys(full.optimizer).sort());
+      for (const k of Object.keys(full.optimizer)) expect(resumed.optimizer[k], k).to.deep.equal(full.optimizer[k]);
+      expect(Object.keys(resumed.weights)).to.deep.equal(Object.keys(full.weights));
+      const metrics = readFileSync(join(dir, 'part', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(metrics).to.have.length(3);
+      expect(Object.keys(full.weights).includes('features.0.bias')).to.equal(cutAll);
+    });
   }
 
   it('refuses a checkpoint from a different structure, and a corrupt one, with clear errors', async () => {
@@ -160,7 +189,9 @@ describe('Trainer', () => {
     const other = new Trainer({ model: wider, task: classificationTask(), train: b.trainLoader, epochs: 2, inputShape: b.inputShape });
     const err = await other.resume(directoryStorage(dir)).catch((e) => e);
     expect(err).to.be.instanceOf(CheckpointError);
-    expect((err as Error).message).to.match(/does not match the model/).and.match(/has shape \[\d+(,\d+)*\] but the model expects/);
+    expect((err as Error).message)
+      .to.match(/does not match the model/)
+      .and.match(/has shape \[\d+(,\d+)*\] but the model expects/);
     other.dispose();
     wider.dispose();
     b.model.dispose();
@@ -174,7 +205,9 @@ describe('Trainer', () => {
     const fourth = new Trainer({ model: d.model, task: classificationTask(), train: d.trainLoader, epochs: 2, inputShape: d.inputShape });
     const err3 = await fourth.resume(directoryStorage(oldRunDir)).catch((e) => e);
     expect(err3).to.be.instanceOf(CheckpointError);
-    expect((err3 as Error).message).to.equal(`cannot resume '${oldRng}': it holds the random-generator state of an earlier dyrep-ts (before the one xoshiro128** Rng); export it, or start the run again`);
+    expect((err3 as Error).message).to.equal(
+      `cannot resume '${oldRng}': it holds the random-generator state of an earlier dyrep-ts (before the one xoshiro128** Rng); export it, or start the run again`,
+    );
     fourth.dispose();
     d.model.dispose();
 
@@ -194,8 +227,7 @@ describe('Trainer', () => {
     const staticDbb: Plugin = {
       id: 'static',
       hooks: {
-        onTrainBegin: (ctx) =>
-          ctx.proposeMutation({ source: 'static', ops: [{ type: 'grow', path: 'features.0', branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'], gate: 1, dropFollowingBn: true }] }),
+        onTrainBegin: (ctx) => ctx.proposeMutation({ source: 'static', ops: [{ type: 'grow', path: 'features.0', branches: ['kxk', '1x1', '1x1_kxk', '1x1_avg'], gate: 1, dropFollowingBn: true }] }),
       },
     };
     const trainer = new Trainer({ model, task: classificationTask(), train: trainLoader, epochs: 1, inputShape, storage: directoryStorage(dir), plugins: [staticDbb] });

@@ -98,7 +98,11 @@ export function loadPretrained(model: ImageModel | Module, weights: Uint8Array |
       badDtype.push(`${key} (${entry.dtype})`);
       continue;
     }
-    let values = decodeToFloat32(entry.bytes, entry.dtype, entry.shape.reduce((a, b) => a * b, 1));
+    let values = decodeToFloat32(
+      entry.bytes,
+      entry.dtype,
+      entry.shape.reduce((a, b) => a * b, 1),
+    );
     let shape = entry.shape;
     const isStem = modulePath === arch.stem && leaf === 'weight';
     const sameButChannels = shape.length === 4 && shape[0] === expected[0] && shape[2] === expected[2] && shape[3] === expected[3];

@@ -95,7 +95,11 @@ function parseMetadata(raw: unknown, fail: (reason: string) => never): Record<st
 export function readFloat32(file: SafetensorsFile, name: string): Float32Array {
   const entry = file.tensors.get(name);
   if (!entry) throw new WeightsError(file.source, `no tensor '${name}'`);
-  return decodeToFloat32(entry.bytes, entry.dtype, entry.shape.reduce((a, b) => a * b, 1));
+  return decodeToFloat32(
+    entry.bytes,
+    entry.dtype,
+    entry.shape.reduce((a, b) => a * b, 1),
+  );
 }
 
 /** A tensor to write with {@link encodeSafetensors}. */

@@ -94,7 +94,12 @@ function branchShapeProblem(block: string, shapes: (leaf: string) => number[], d
   if (main.length !== 4 || kh !== kw || kh % 2 !== 1) return `${block}: the kxk kernel is [${main}], not [out, in, k, k] with k odd`;
   const expected: [string, number[]][] = deployed
     ? [['reparam_conv.bias', [o]]]
-    : [['conv_1x1.conv.weight', [o, i, 1, 1]], ...blockKeys(block, false).filter((k) => !k.endsWith('conv.weight')).map((k): [string, number[]] => [k, [o]])];
+    : [
+        ['conv_1x1.conv.weight', [o, i, 1, 1]],
+        ...blockKeys(block, false)
+          .filter((k) => !k.endsWith('conv.weight'))
+          .map((k): [string, number[]] => [k, [o]]),
+      ];
   for (const [key, shape] of expected) {
     const got = shapes(key);
     if (got.length !== shape.length || got.some((d, j) => d !== shape[j])) return `${block}.${key} is [${got}], the block's kxk kernel [${main}] needs [${shape}]`;
@@ -129,7 +134,11 @@ function fromCheckpoint(file: SafetensorsFile): CheckpointInOurLayout {
     }
     const get = (leaf: string) => {
       const e = file.tensors.get(`${block}.${leaf}`)!;
-      return decodeToFloat32(e.bytes, e.dtype, e.shape.reduce((a, b) => a * b, 1));
+      return decodeToFloat32(
+        e.bytes,
+        e.dtype,
+        e.shape.reduce((a, b) => a * b, 1),
+      );
     };
     for (const [k, v] of fuseBlock(get, (leaf) => file.tensors.get(`${block}.${leaf}`)!.shape, block, deployed)) tensors.set(k, v);
   }

@@ -22,7 +22,10 @@ export function torchStateDict(model: Module, architecture: string): Map<string,
   const fused = new Map<string, Conv2d>(blocks.map((b) => [b.path, b.block.toConv()]));
   try {
     const insideBlock = (path: string) => blocks.some((b) => path.startsWith(`${b.path}.`));
-    const modules = model.namedModules().filter(([path]) => path && !insideBlock(path)).map(([path, m]): [string, Module] => [path, fused.get(path) ?? m]);
+    const modules = model
+      .namedModules()
+      .filter(([path]) => path && !insideBlock(path))
+      .map(([path, m]): [string, Module] => [path, fused.get(path) ?? m]);
     const byPath = new Map(modules);
     const biasInto = new Map<string, Float32Array>();
     for (const [path, m] of modules) {
@@ -34,7 +37,12 @@ export function torchStateDict(model: Module, architecture: string): Map<string,
       }
       biasInto.set(bn!, m.bias.dataSync() as Float32Array);
     }
-    const neutralAfter = new Set(modules.filter(([, m]) => m instanceof Conv2d).map(([p]) => arch.bnAfter(p)).filter((p): p is string => p !== null && byPath.get(p) instanceof Identity));
+    const neutralAfter = new Set(
+      modules
+        .filter(([, m]) => m instanceof Conv2d)
+        .map(([p]) => arch.bnAfter(p))
+        .filter((p): p is string => p !== null && byPath.get(p) instanceof Identity),
+    );
     const flattened = 'numFeatures' in model ? arch.flattenedInputs(model as ImageModel) : {};
     const out = new Map<string, TensorToWrite>();
     const put = (path: string, leaf: string, values: Float32Array | number[], shape: number[], dtype: TensorToWrite['dtype'] = 'F32') => {

@@ -129,7 +129,12 @@ describe('loadPretrained: PyTorch-made checkpoints give PyTorch logits', () => {
     const tensors = new Map<string, TensorToWrite>();
     for (const [k, t] of f.tensors) {
       const n = t.shape.reduce((a, b) => a * b, 1);
-      tensors.set(k, k === 'bn1.running_var' ? { dtype: 'I64', shape: t.shape, values: new Array(n).fill(1) } : { dtype: t.dtype === 'I64' ? 'I64' : 'F32', shape: t.shape, values: t.dtype === 'I64' ? [0] : new Float32Array(n) });
+      tensors.set(
+        k,
+        k === 'bn1.running_var'
+          ? { dtype: 'I64', shape: t.shape, values: new Array(n).fill(1) }
+          : { dtype: t.dtype === 'I64' ? 'I64' : 'F32', shape: t.shape, values: t.dtype === 'I64' ? [0] : new Float32Array(n) },
+      );
     }
     const model = build(c);
     const e = errorOf(() => loadPretrained(model, encodeSafetensors(tensors), { architecture: c.model, source: 'int.safetensors' }));
@@ -189,8 +194,14 @@ describe("loadPretrained: timm's RepVGG blocks (three branches fused into our co
 
   it('an incomplete block, a branch of another shape, an identity branch timm does not have: one line each, nothing written', () => {
     const cases: [(key: string, t: TensorToWrite) => TensorToWrite | null, RegExp][] = [
-      [(k, t) => (k === 'stages.0.1.conv_1x1.bn.running_var' ? null : t), /^bad\.safetensors: does not fit repvgg_a0 \(timm naming, like timm repvgg_a0\): 1 timm repvgg_a0 block\(s\) unreadable \(stages\.0\.1 is incomplete: no stages\.0\.1\.conv_1x1\.bn\.running_var\)$/],
-      [(k, t) => (k === 'stages.1.2.conv_1x1.conv.weight' ? { ...t, shape: [6, 6, 3, 3], values: new Float32Array(324) } : t), /stages\.1\.2\.conv_1x1\.conv\.weight is \[6,6,3,3\], the block's kxk kernel \[6,6,3,3\] needs \[6,6,1,1\]/],
+      [
+        (k, t) => (k === 'stages.0.1.conv_1x1.bn.running_var' ? null : t),
+        /^bad\.safetensors: does not fit repvgg_a0 \(timm naming, like timm repvgg_a0\): 1 timm repvgg_a0 block\(s\) unreadable \(stages\.0\.1 is incomplete: no stages\.0\.1\.conv_1x1\.bn\.running_var\)$/,
+      ],
+      [
+        (k, t) => (k === 'stages.1.2.conv_1x1.conv.weight' ? { ...t, shape: [6, 6, 3, 3], values: new Float32Array(324) } : t),
+        /stages\.1\.2\.conv_1x1\.conv\.weight is \[6,6,3,3\], the block's kxk kernel \[6,6,3,3\] needs \[6,6,1,1\]/,
+      ],
     ];
     const withIdentity = (() => {
       const f = fixture(c.weights);
@@ -217,7 +228,9 @@ describe("loadPretrained: timm's RepVGG blocks (three branches fused into our co
   it('a torchvision file for a timm model names the timm keys it lacks', () => {
     const model = build(c);
     const e = errorOf(() => loadPretrained(model, fixtureBytes('resnet18.safetensors'), { architecture: c.model, source: 'r18.safetensors' }));
-    expect(e.message).to.match(/^r18\.safetensors: does not fit repvgg_a0 \(timm naming, like timm repvgg_a0\): \d+ missing \(stem\.conv_kxk\.conv\.weight \[3,3,3,3\], .*\); \d+ unexpected \(.*conv1\.weight, /);
+    expect(e.message).to.match(
+      /^r18\.safetensors: does not fit repvgg_a0 \(timm naming, like timm repvgg_a0\): \d+ missing \(stem\.conv_kxk\.conv\.weight \[3,3,3,3\], .*\); \d+ unexpected \(.*conv1\.weight, /,
+    );
     model.dispose();
   });
 });

@@ -73,7 +73,9 @@ describe('safetensors', () => {
     it('too short, truncated header, truncated data', () => {
       expect(errorOf(() => parseSafetensors(good.subarray(0, 5), 'r.safetensors')).message).to.match(/^r\.safetensors: not a safetensors file: 5 bytes/);
       expect(errorOf(() => parseSafetensors(good.subarray(0, 40), 'r.safetensors')).message).to.match(/^r\.safetensors: truncated: the header needs \d+ bytes/);
-      expect(errorOf(() => parseSafetensors(good.subarray(0, good.length - 10), 'r.safetensors')).message).to.match(/^r\.safetensors: tensor '.*': data_offsets \[\d+, \d+\] reach past the end of the data .*truncated file\?/);
+      expect(errorOf(() => parseSafetensors(good.subarray(0, good.length - 10), 'r.safetensors')).message).to.match(
+        /^r\.safetensors: tensor '.*': data_offsets \[\d+, \d+\] reach past the end of the data .*truncated file\?/,
+      );
     });
 
     it('not JSON, not an object, absurd header length', () => {
@@ -96,22 +98,49 @@ describe('safetensors', () => {
         edit(h);
         return errorOf(() => parseSafetensors(withHeader(h, d), 'lie.safetensors')).message;
       };
-      expect(lie((h) => { h[first].data_offsets = [0, data.length + 4]; })).to.match(new RegExp(`^lie\\.safetensors: tensor '${first.replace(/\./g, '\\.')}': data_offsets \\[0, \\d+\\] reach past the end`));
-      expect(lie((h) => { h[first].data_offsets = [0, h[first].data_offsets[1] - 4]; })).to.match(/span \d+ bytes, but \w+ \[[\d,]*\] needs \d+/);
-      expect(lie((h) => { h[first].shape = [...h[first].shape, 2]; })).to.contain('needs');
+      expect(
+        lie((h) => {
+          h[first].data_offsets = [0, data.length + 4];
+        }),
+      ).to.match(new RegExp(`^lie\\.safetensors: tensor '${first.replace(/\./g, '\\.')}': data_offsets \\[0, \\d+\\] reach past the end`));
+      expect(
+        lie((h) => {
+          h[first].data_offsets = [0, h[first].data_offsets[1] - 4];
+        }),
+      ).to.match(/span \d+ bytes, but \w+ \[[\d,]*\] needs \d+/);
+      expect(
+        lie((h) => {
+          h[first].shape = [...h[first].shape, 2];
+        }),
+      ).to.contain('needs');
       const second = names.find((k) => header[k].data_offsets[0] === header[first].data_offsets[1])!;
-      expect(lie((h) => {
-        const [b, e] = h[second].data_offsets;
-        h[second].data_offsets = [b - 4, e - 4];
-      })).to.match(new RegExp(`tensor '${second.replace(/\./g, '\\.')}': data_offsets \\[\\d+, \\d+\\] overlap the previous tensor's data`));
+      expect(
+        lie((h) => {
+          const [b, e] = h[second].data_offsets;
+          h[second].data_offsets = [b - 4, e - 4];
+        }),
+      ).to.match(new RegExp(`tensor '${second.replace(/\./g, '\\.')}': data_offsets \\[\\d+, \\d+\\] overlap the previous tensor's data`));
       const last = names.reduce((a, k) => (header[k].data_offsets[1] > header[a].data_offsets[1] ? k : a));
-      expect(lie((h) => {
-        const [b, e] = h[last].data_offsets;
-        h[last].data_offsets = [b + 4, e + 4];
-      }, new Uint8Array([...data, 0, 0, 0, 0]))).to.match(/leave bytes \d+\.\.\d+ unused/);
+      expect(
+        lie(
+          (h) => {
+            const [b, e] = h[last].data_offsets;
+            h[last].data_offsets = [b + 4, e + 4];
+          },
+          new Uint8Array([...data, 0, 0, 0, 0]),
+        ),
+      ).to.match(/leave bytes \d+\.\.\d+ unused/);
       expect(lie(() => {}, new Uint8Array([...data, 1, 2, 3, 4]))).to.contain('4 bytes after the last tensor');
-      expect(lie((h) => { h[first].data_offsets = [-1, 3]; })).to.contain('is not a pair of non-negative integers');
-      expect(lie((h) => { h[first].shape = [1.5]; })).to.contain('is not a list of non-negative integers');
+      expect(
+        lie((h) => {
+          h[first].data_offsets = [-1, 3];
+        }),
+      ).to.contain('is not a pair of non-negative integers');
+      expect(
+        lie((h) => {
+          h[first].shape = [1.5];
+        }),
+      ).to.contain('is not a list of non-negative integers');
     });
 
     it('an unsupported dtype names the tensor and the dtype', () => {

@@ -57,7 +57,10 @@ describe('torchStateDict / toTorchSafetensors: the deployed network in PyTorch n
     it(`${c.model}: grown (rep-blocks with random BN statistics), then exported, gives the grown model's logits`, () => {
       const model = loaded(c);
       const rng = new Rng(c.width * 1000 + c.numClasses);
-      for (const path of listGrowableConvs(model).filter((_, i) => i % 3 === 0).map((c) => c.path)) growAt(model, path, { rng });
+      for (const path of listGrowableConvs(model)
+        .filter((_, i) => i % 3 === 0)
+        .map((c) => c.path))
+        growAt(model, path, { rng });
       growAt(model, listRepBlocks(model)[0].path + '.kxk.conv', { rng });
       randomizeBatchNorms(model, rng);
       expect(listRepBlocks(model).length).to.be.greaterThan(2);

@@ -29,35 +29,25 @@ const ROUNDING_MODES = [undefined, 'floor', 'round', 'ceil'] as const;
  * the forward op can produce for these attributes (under any `dimRoundingMode`: tfjs' conv2d
  * gradient drops that attribute, so dy's own shape is the truth). Throws on anything else.
  */
-export function convAxes(
-  opName: string,
-  xShape: [number, number, number, number],
-  filterShape: [number, number, number, number],
-  dyShape: number[],
-  attrs: GradAttrs,
-  kind: ConvKind,
-): ConvAxes {
+export function convAxes(opName: string, xShape: [number, number, number, number], filterShape: [number, number, number, number], dyShape: number[], attrs: GradAttrs, kind: ConvKind): ConvAxes {
   const dilations = attrs.dilations ?? 1;
-  const info = backend_util.computeConv2DInfo(
-    xShape, filterShape, attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode, kind === 'depthwise',
-  );
+  const info = backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode, kind === 'depthwise');
   const [, dyH, dyW, dyC] = dyShape;
   util.assert(dyShape.length === 4, () => `${opName}: dy must be rank 4, got shape [${dyShape}]`);
   util.assert(dyC === info.outChannels, () => `${opName}: dy has ${dyC} channels, expected ${info.outChannels}`);
   const fits = (i: backend_util.Conv2DInfo) => i.outHeight === dyH && i.outWidth === dyW;
   let ok = fits(info);
   if (!ok && typeof attrs.pad !== 'string') {
-    ok = ROUNDING_MODES.some((mode) =>
-      fits(backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, dilations, attrs.pad, mode, kind === 'depthwise')),
-    );
+    ok = ROUNDING_MODES.some((mode) => fits(backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, dilations, attrs.pad, mode, kind === 'depthwise')));
   }
-  util.assert(ok, () =>
-    `${opName}: dy spatial shape [${dyH}, ${dyW}] cannot come from a forward conv of input ` +
-    `[${xShape}] with filter [${filterShape}], strides ${attrs.strides}, pad ${JSON.stringify(attrs.pad)}; ` +
-    `expected [${info.outHeight}, ${info.outWidth}]`,
+  util.assert(
+    ok,
+    () =>
+      `${opName}: dy spatial shape [${dyH}, ${dyW}] cannot come from a forward conv of input ` +
+      `[${xShape}] with filter [${filterShape}], strides ${attrs.strides}, pad ${JSON.stringify(attrs.pad)}; ` +
+      `expected [${info.outHeight}, ${info.outWidth}]`,
   );
-  const axis = (inSize: number, outSize: number, kernel: number, stride: number, dilation: number, padBefore: number) =>
-    ({ inSize, outSize, kernel, stride, dilation, padBefore });
+  const axis = (inSize: number, outSize: number, kernel: number, stride: number, dilation: number, padBefore: number) => ({ inSize, outSize, kernel, stride, dilation, padBefore });
   return {
     info,
     h: axis(info.inHeight, dyH, info.filterHeight, info.strideHeight, info.dilationHeight, info.padInfo.top),
@@ -73,17 +63,13 @@ function cropHW(s: Scratch, t: TensorInfo, ch: CropPad, cw: CropPad): TensorInfo
 }
 
 /** Runs the wasm forward conv of the given kind with explicit padding. */
-function forwardConv(
-  s: Scratch,
-  kind: ConvKind,
-  x: TensorInfo,
-  filter: TensorInfo,
-  strides: [number, number],
-  dilations: [number, number],
-  ph: CropPad,
-  pw: CropPad,
-): TensorInfo {
-  const pad = [[0, 0], [ph.padBefore, ph.padAfter], [pw.padBefore, pw.padAfter], [0, 0]];
+function forwardConv(s: Scratch, kind: ConvKind, x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number], ph: CropPad, pw: CropPad): TensorInfo {
+  const pad = [
+    [0, 0],
+    [ph.padBefore, ph.padAfter],
+    [pw.padBefore, pw.padAfter],
+    [0, 0],
+  ];
   if (kind === 'conv') {
     return s.run('Conv2D', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC' });
   }
@@ -142,8 +128,7 @@ export function inputGradNHWC(s: Scratch, kind: ConvKind, dy: TensorInfo, filter
       const sub = phaseFilter(s, kind, w, filter.shape, rc, cc);
       const input = cropHW(s, dy, rc.crop, cc.crop);
       const out = forwardConv(s, kind, input, sub, [1, 1], [rc.dilation, cc.dilation], rc.crop, cc.crop);
-      util.assert(out.shape[1] === ph.count && out.shape[2] === pw.count,
-        () => `@dyrep/backend: internal error, phase conv gave [${out.shape}] for ${ph.count}x${pw.count}`);
+      util.assert(out.shape[1] === ph.count && out.shape[2] === pw.count, () => `@dyrep/backend: internal error, phase conv gave [${out.shape}] for ${ph.count}x${pw.count}`);
       phases.push({ rh: rowPhase.residue, rw: colPhase.residue, out });
     }
   }

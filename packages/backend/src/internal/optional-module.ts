@@ -1,7 +1,5 @@
 /** Outcome of importing an optional peer dependency. */
-export type OptionalImport =
-  | { ok: true; module: unknown }
-  | { ok: false; missing: boolean; error: string };
+export type OptionalImport = { ok: true; module: unknown } | { ok: false; missing: boolean; error: string };
 
 /**
  * Imports `spec` lazily with a dynamic `import()`, so that a missing optional peer dependency never

@@ -1,16 +1,10 @@
 import { DepthwiseConv2dNativeBackpropFilter, util } from '@tensorflow/tfjs-core';
-import type {
-  DepthwiseConv2dNativeBackpropFilterAttrs, DepthwiseConv2dNativeBackpropFilterInputs, KernelConfig, KernelFunc, TensorInfo,
-} from '@tensorflow/tfjs-core';
+import type { DepthwiseConv2dNativeBackpropFilterAttrs, DepthwiseConv2dNativeBackpropFilterInputs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { convAxes, filterGradNHWC } from '../internal/conv-backprop';
 import { requiredInput } from '../internal/required-input';
 import { withScratch } from '../internal/scratch';
 
-function depthwiseBackpropFilter(args: {
-  inputs: DepthwiseConv2dNativeBackpropFilterInputs;
-  backend: never;
-  attrs: DepthwiseConv2dNativeBackpropFilterAttrs;
-}): TensorInfo {
+function depthwiseBackpropFilter(args: { inputs: DepthwiseConv2dNativeBackpropFilterInputs; backend: never; attrs: DepthwiseConv2dNativeBackpropFilterAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = requiredInput('DepthwiseConv2dNativeBackpropFilter', inputs, 'x');
   const dy = requiredInput('DepthwiseConv2dNativeBackpropFilter', inputs, 'dy');

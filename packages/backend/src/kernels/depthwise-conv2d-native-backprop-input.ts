@@ -1,16 +1,10 @@
 import { DepthwiseConv2dNativeBackpropInput, util } from '@tensorflow/tfjs-core';
-import type {
-  DepthwiseConv2dNativeBackpropInputAttrs, DepthwiseConv2dNativeBackpropInputInputs, KernelConfig, KernelFunc, TensorInfo,
-} from '@tensorflow/tfjs-core';
+import type { DepthwiseConv2dNativeBackpropInputAttrs, DepthwiseConv2dNativeBackpropInputInputs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { convAxes, inputGradNHWC } from '../internal/conv-backprop';
 import { requiredInput } from '../internal/required-input';
 import { withScratch } from '../internal/scratch';
 
-function depthwiseBackpropInput(args: {
-  inputs: DepthwiseConv2dNativeBackpropInputInputs;
-  backend: never;
-  attrs: DepthwiseConv2dNativeBackpropInputAttrs;
-}): TensorInfo {
+function depthwiseBackpropInput(args: { inputs: DepthwiseConv2dNativeBackpropInputInputs; backend: never; attrs: DepthwiseConv2dNativeBackpropInputAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const dy = requiredInput('DepthwiseConv2dNativeBackpropInput', inputs, 'dy');
   const filter = requiredInput('DepthwiseConv2dNativeBackpropInput', inputs, 'filter');

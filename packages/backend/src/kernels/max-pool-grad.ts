@@ -13,9 +13,7 @@ function maxPoolGrad(args: { inputs: { dy?: TensorInfo; input?: TensorInfo }; ba
   const { inputs, backend, attrs } = args;
   const dy = requiredInput('MaxPoolGrad', inputs, 'dy');
   const input = requiredInput('MaxPoolGrad', inputs, 'input');
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
-  );
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   return withScratch(backend, (s) => {
     const x = s.read(input);
     const g = s.read(dy);

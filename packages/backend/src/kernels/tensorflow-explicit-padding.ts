@@ -5,8 +5,17 @@
 // call them that way and leave 'same'/'valid' to tfjs-node's kernels. The filter gradient of a
 // strided 1×1 conv is computed by ./tensorflow-strided-1x1-filter.ts whatever its padding.
 import {
-  backend_util, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNative, DepthwiseConv2dNativeBackpropFilter,
-  DepthwiseConv2dNativeBackpropInput, getKernel, registerKernel, tensor, tensor1d, unregisterKernel,
+  backend_util,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNative,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  getKernel,
+  registerKernel,
+  tensor,
+  tensor1d,
+  unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { isStrided1x1, strided1x1FilterGrad } from './tensorflow-strided-1x1-filter';
@@ -120,30 +129,60 @@ export const tensorflowTrainingKernelConfigs: readonly KernelConfig[] = [
   }),
   config(Conv2DBackpropInput, ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs;
-    const info = backend_util.computeConv2DInfo(attrs.inputShape as [number, number, number, number], filter.shape as [number, number, number, number],
-      attrs.strides as number, 1, attrs.pad as Pad, attrs.dimRoundingMode as Rounding, false, dataFormatOf(attrs));
+    const info = backend_util.computeConv2DInfo(
+      attrs.inputShape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides as number,
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as Rounding,
+      false,
+      dataFormatOf(attrs),
+    );
     if (!needsExplicit(info)) return undefined;
     return run(backend as NodeBackendLike, Conv2DBackpropInput, info, 'conv', info.inShape, (s) => [s, filter, dy]);
   }),
   config(Conv2DBackpropFilter, ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs;
-    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape as [number, number, number, number],
-      attrs.strides as number, 1, attrs.pad as Pad, attrs.dimRoundingMode as Rounding, false, dataFormatOf(attrs));
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape as [number, number, number, number],
+      attrs.strides as number,
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as Rounding,
+      false,
+      dataFormatOf(attrs),
+    );
     if (isStrided1x1(info)) return strided1x1FilterGrad(backend as TfExecutor, info, x, dy);
     if (!needsExplicit(info)) return undefined;
     return run(backend as NodeBackendLike, Conv2DBackpropFilter, info, 'conv', info.filterShape, (s) => [x, s, dy]);
   }),
   config(DepthwiseConv2dNativeBackpropInput, ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs;
-    const info = backend_util.computeConv2DInfo(attrs.inputShape as [number, number, number, number], filter.shape as [number, number, number, number],
-      attrs.strides as number, attrs.dilations as number, attrs.pad as Pad, attrs.dimRoundingMode as Rounding, true);
+    const info = backend_util.computeConv2DInfo(
+      attrs.inputShape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides as number,
+      attrs.dilations as number,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as Rounding,
+      true,
+    );
     if (!needsExplicit(info)) return undefined;
     return run(backend as NodeBackendLike, DepthwiseConv2dNativeBackpropInput, info, 'depthwise', info.inShape, (s) => [s, filter, dy]);
   }),
   config(DepthwiseConv2dNativeBackpropFilter, ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs;
-    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape as [number, number, number, number],
-      attrs.strides as number, attrs.dilations as number, attrs.pad as Pad, attrs.dimRoundingMode as Rounding, true);
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape as [number, number, number, number],
+      attrs.strides as number,
+      attrs.dilations as number,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as Rounding,
+      true,
+    );
     if (!needsExplicit(info)) return undefined;
     return run(backend as NodeBackendLike, DepthwiseConv2dNativeBackpropFilter, info, 'depthwise', info.filterShape, (s) => [x, s, dy]);
   }),

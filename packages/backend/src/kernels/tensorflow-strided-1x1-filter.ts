@@ -18,8 +18,7 @@ export interface TfExecutor {
 
 /** Whether {@link strided1x1FilterGrad} handles this conv: a 1×1 NHWC kernel with a stride above 1. */
 export function isStrided1x1(info: backend_util.Conv2DInfo): boolean {
-  return info.filterHeight === 1 && info.filterWidth === 1 && (info.strideHeight > 1 || info.strideWidth > 1)
-    && info.dataFormat === 'channelsLast';
+  return info.filterHeight === 1 && info.filterWidth === 1 && (info.strideHeight > 1 || info.strideWidth > 1) && info.dataFormat === 'channelsLast';
 }
 
 /**
@@ -46,19 +45,17 @@ export function strided1x1FilterGrad(b: TfExecutor, info: backend_util.Conv2DInf
   const { batchSize, inChannels, outChannels, outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
   const { top, bottom, left, right } = info.padInfo;
   try {
-    const padded = top || bottom || left || right
-      ? op('Pad', [T, int32('Tpaddings')], [x, ints([0, 0, top, bottom, left, right, 0, 0], [4, 2])])
-      : x;
+    const padded = top || bottom || left || right ? op('Pad', [T, int32('Tpaddings')], [x, ints([0, 0, top, bottom, left, right, 0, 0], [4, 2])]) : x;
     const flag = (name: string) => ({ name, type: binding.TF_ATTR_INT, value: 0 });
-    const sampled = op('StridedSlice', [T, int32('Index'), ...['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map(flag)], [
-      padded, ints([0, 0, 0, 0]), ints([batchSize, (outHeight - 1) * sh + 1, (outWidth - 1) * sw + 1, inChannels]), ints([1, sh, sw, 1]),
-    ]);
+    const sampled = op(
+      'StridedSlice',
+      [T, int32('Index'), ...['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map(flag)],
+      [padded, ints([0, 0, 0, 0]), ints([batchSize, (outHeight - 1) * sh + 1, (outWidth - 1) * sw + 1, inChannels]), ints([1, sh, sw, 1])],
+    );
     const rows = batchSize * outHeight * outWidth;
     const xs = op('Reshape', [T, int32('Tshape')], [sampled, ints([rows, inChannels])]);
     const g = op('Reshape', [T, int32('Tshape')], [dy, ints([rows, outChannels])]);
-    const dw = op('MatMul', [
-      T, { name: 'transpose_a', type: binding.TF_ATTR_BOOL, value: true }, { name: 'transpose_b', type: binding.TF_ATTR_BOOL, value: false },
-    ], [xs, g]);
+    const dw = op('MatMul', [T, { name: 'transpose_a', type: binding.TF_ATTR_BOOL, value: true }, { name: 'transpose_b', type: binding.TF_ATTR_BOOL, value: false }], [xs, g]);
     return b.executeSingleOutput('Reshape', [T, int32('Tshape')], [dw, ints([1, 1, inChannels, outChannels])]);
   } finally {
     for (const t of constants) t.dispose();

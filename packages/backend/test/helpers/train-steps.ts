@@ -19,7 +19,12 @@ const CLASSES = 10;
 export function trainSteps(seed: number, steps: number): TrainStepsResult {
   const rng = new Prng(seed);
   const init = (shape: number[], fanIn: number) =>
-    tf.variable(tf.tensor(rng.values(shape.reduce((a, b) => a * b, 1)).map((v) => v * Math.sqrt(3 / fanIn)), shape));
+    tf.variable(
+      tf.tensor(
+        rng.values(shape.reduce((a, b) => a * b, 1)).map((v) => v * Math.sqrt(3 / fanIn)),
+        shape,
+      ),
+    );
   const vars: Record<string, tf.Variable> = {
     conv1: init([3, 3, 3, 32], 27),
     down: init([1, 1, 32, 48], 32),
@@ -29,10 +34,23 @@ export function trainSteps(seed: number, steps: number): TrainStepsResult {
     fc: init([48, CLASSES], 48),
   };
   const x = tf.tensor4d(rng.values(BATCH * SIZE * SIZE * 3), [BATCH, SIZE, SIZE, 3]);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, () => rng.int(0, CLASSES - 1)), 'int32'), CLASSES);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: BATCH }, () => rng.int(0, CLASSES - 1)),
+      'int32',
+    ),
+    CLASSES,
+  );
   const y = tf.cast(labels, 'float32');
   const loss = (): tf.Scalar => {
-    let h: tf.Tensor4D = tf.relu(tf.conv2d(x, vars.conv1 as tf.Tensor4D, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]));
+    let h: tf.Tensor4D = tf.relu(
+      tf.conv2d(x, vars.conv1 as tf.Tensor4D, 1, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]),
+    );
     h = tf.maxPool(h, 2, 2, 'valid');
     h = tf.conv2d(h as tf.Tensor4D, vars.down as tf.Tensor4D, 2, 'valid');
     h = tf.depthwiseConv2d(h, vars.dw as tf.Tensor4D, 1, 'same');

@@ -30,7 +30,10 @@ export function benchCommand(): Command {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};
     const flags = trainFlags(opts, BENCH_OPTIONS);
     const config = resolveTrainConfig(BENCH_DEFAULTS, file, flags);
-    const policies = String(opts.policies).split(',').map((s) => s.trim()).filter(Boolean);
+    const policies = String(opts.policies)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (!policies.length) throw new ConfigError('option --policies is empty');
     for (const policy of policies) checkNames({ ...config, policy });
     checkPolicyOptions(flags, policies);

@@ -93,7 +93,7 @@ function count(name: string, raw: string): number {
 /** `dyrep detect generate`: a Fashion-MNIST detection set in COCO's own layout. */
 function detectGenerateCommand(): Command {
   return new Command('generate')
-    .description('write a Fashion-MNIST detection set in COCO\'s own layout: annotations/instances_{train,val}.json, train/, val/ (val items from the held-out test split)')
+    .description("write a Fashion-MNIST detection set in COCO's own layout: annotations/instances_{train,val}.json, train/, val/ (val items from the held-out test split)")
     .requiredOption('--out <dir>', 'output directory')
     .option('--train <n>', 'training canvases', '600')
     .option('--val <n>', 'validation canvases', '150')
@@ -106,10 +106,19 @@ function detectGenerateCommand(): Command {
       if (existsSync(opts.out) && !opts.force) throw new ConfigError(`'${opts.out}' exists already; pass --force to write into it`);
       const seed = Number(opts.seed);
       const written: Record<string, { annotationFile: string; imageDir: string; images: number; annotations: number }> = {};
-      for (const [split, n, offset] of [['train', opts.train, 1], ['val', opts.val, 2]] as const) {
+      for (const [split, n, offset] of [
+        ['train', opts.train, 1],
+        ['val', opts.val, 2],
+      ] as const) {
         const r = await generateFashionMnistDetection({
-          outDir: opts.out, imageDir: join(opts.out, split), annotationFile: join(opts.out, 'annotations', `instances_${split}.json`),
-          count: count(split, n), canvas: count('canvas', opts.canvas), seed: seed + offset, split: split === 'train' ? 'train' : 'test', color: opts.color,
+          outDir: opts.out,
+          imageDir: join(opts.out, split),
+          annotationFile: join(opts.out, 'annotations', `instances_${split}.json`),
+          count: count(split, n),
+          canvas: count('canvas', opts.canvas),
+          seed: seed + offset,
+          split: split === 'train' ? 'train' : 'test',
+          color: opts.color,
         });
         written[split] = { annotationFile: r.annotationFile, imageDir: r.imageDir, images: r.images, annotations: r.annotations };
       }

@@ -35,7 +35,7 @@ export function evalCommand(): Command {
     .description('evaluate a training checkpoint or an exported model (model.json / .onnx) on a test split; prints one JSON line')
     .option('--checkpoint <path>', 'checkpoint file or run directory')
     .option('--model <file>', 'exported model: TensorFlow.js model.json or ONNX file')
-    .option('--dataset <name>', 'dataset (default: the checkpoint run\'s, else fashion-mnist)')
+    .option('--dataset <name>', "dataset (default: the checkpoint run's, else fashion-mnist)")
     .option('--data-dir <dir>', 'dataset directory')
     .option('--test-limit <n>', 'use only the first N test examples')
     .option('--batch-size <n>', 'examples per batch', '256')
@@ -45,7 +45,10 @@ export function evalCommand(): Command {
       await initBackend(opts.backend as 'auto');
       const batchSize = Number(opts.batchSize);
       const testLimit = opts.testLimit === undefined ? undefined : Number(opts.testLimit);
-      for (const [name, v] of [['--batch-size', batchSize], ['--test-limit', testLimit]] as const) {
+      for (const [name, v] of [
+        ['--batch-size', batchSize],
+        ['--test-limit', testLimit],
+      ] as const) {
         if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new ConfigError(`option ${name} must be a positive integer`);
       }
       let result: Record<string, unknown>;

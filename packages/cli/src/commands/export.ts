@@ -14,7 +14,9 @@ import { writeSafetensorsExport } from '../run/safetensors-export';
 /** `dyrep export`. */
 export function exportCommand(): Command {
   return new Command('export')
-    .description('fuse a trained checkpoint (or convert a PyTorch .safetensors checkpoint) into the plain network and export it: TensorFlow.js LayersModel, ONNX, or safetensors in torchvision/timm layout')
+    .description(
+      'fuse a trained checkpoint (or convert a PyTorch .safetensors checkpoint) into the plain network and export it: TensorFlow.js LayersModel, ONNX, or safetensors in torchvision/timm layout',
+    )
     .option('--checkpoint <path>', 'checkpoint file or run directory')
     .option('--pretrained <file>', 'instead of --checkpoint: a PyTorch .safetensors checkpoint (torchvision or timm naming) to convert without training')
     .option('--model <name>', 'with --pretrained: the registry model (resnet18, resnet34, resnet50, vgg16_bn)')

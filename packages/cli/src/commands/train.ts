@@ -20,7 +20,10 @@ export function trainCommand(): Command {
   const cmd = new Command('train').description('train a network with a DyRep, static or no re-parameterization policy');
   cmd.option('--config <file>', 'YAML or JSON config file (flags override it)');
   cmd.option('--force', 'replace an existing run in --out');
-  cmd.addHelpText('after', '\nWith --resume the run continues with the configuration saved in its checkpoint; only --epochs, --backend\nand --export may differ (more epochs re-plan the cosine schedule over the new length). See docs/getting-started.md.');
+  cmd.addHelpText(
+    'after',
+    '\nWith --resume the run continues with the configuration saved in its checkpoint; only --epochs, --backend\nand --export may differ (more epochs re-plan the cosine schedule over the new length). See docs/getting-started.md.',
+  );
   addTrainFlags(cmd);
   cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const file = opts.config ? readConfigFile(String(opts.config)) : {};

@@ -68,7 +68,7 @@ export const DETECT_FLAGS: FlagTable<DetectConfig> = {
   stem: ['string', 'backbone stem, cifar or imagenet (ignored with --backbone)'],
   neckChannels: ['int', 'channels of the FPN neck and the head'],
   backbone: ['string', 'start the backbone from a dyrep train run directory or checkpoint file'],
-  backboneStructure: ['string', 'grown: keep the run\'s rep-blocks (DyRep goes on from them); fused: fuse them into plain convs first'],
+  backboneStructure: ['string', "grown: keep the run's rep-blocks (DyRep goes on from them); fused: fuse them into plain convs first"],
   freezeBackboneEpochs: ['int', 'train only neck and head for the first N epochs'],
   epochs: ['int', 'number of epochs'],
   batchSize: ['int', 'images per batch'],

@@ -37,7 +37,7 @@ const FLAGS: FlagTable<TrainConfig> = {
   cutMinStd: ['number', 'cut only when branch weights spread more than this (dyrep)'],
   cutMaxWeight: ['number', 'cut branches whose weight is below this and the mean (dyrep)'],
   cutMode: ['string', "cut: fold (ours, keeps kxk's BN and nested block) or reset (the authors': kxk BN reset, nested block re-initialised) (dyrep)"],
-  dbbVariant: ['string', "static DBB: preserving (ours, every square k>1 conv, function-preserving) or authors (3x3 only, fresh init) (dbb)"],
+  dbbVariant: ['string', 'static DBB: preserving (ours, every square k>1 conv, function-preserving) or authors (3x3 only, fresh init) (dbb)'],
   backend: ['string', 'auto, tensorflow, wasm or cpu'],
   seed: ['int', 'random seed'],
   out: ['string', 'output directory'],
@@ -61,7 +61,10 @@ function parse(kind: FlagKind, name: string, raw: string): unknown {
       return v;
     }
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     default:
       return raw;
   }
@@ -96,7 +99,11 @@ export function addFlags<T extends Record<string, unknown>>(
 }
 
 /** The options `only` of `table` given on the command line, parsed to their types (absent ones omitted). */
-export function readFlags<T extends Record<string, unknown>>(opts: Record<string, unknown>, table: FlagTable<T>, only: readonly (keyof T & string)[] = Object.keys(table) as (keyof T & string)[]): Partial<T> {
+export function readFlags<T extends Record<string, unknown>>(
+  opts: Record<string, unknown>,
+  table: FlagTable<T>,
+  only: readonly (keyof T & string)[] = Object.keys(table) as (keyof T & string)[],
+): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const name of only) {
     const v = opts[name];

@@ -61,7 +61,11 @@ export const TRAIN_CONFIG: ConfigSpec<TrainConfig> = { schema: trainConfigSchema
 /** Our option name for a key written in camelCase, kebab-case, snake_case or an alias of `spec` (default: train's, with the authors' spellings). */
 export function canonicalOptionName<T extends Record<string, unknown>>(key: string, spec: ConfigSpec<T> = TRAIN_CONFIG as never): (keyof T & string) | undefined {
   if ((spec.names as readonly string[]).includes(key)) return key as keyof T & string;
-  const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_').toLowerCase().replace(/^dyrep_/, '');
+  const snake = key
+    .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+    .replace(/-/g, '_')
+    .toLowerCase()
+    .replace(/^dyrep_/, '');
   return spec.aliases?.[snake] ?? spec.names.find((n) => n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) === snake);
 }
 

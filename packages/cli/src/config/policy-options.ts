@@ -22,6 +22,8 @@ export function checkPolicyOptions(given: Partial<TrainConfig>, policies: readon
     .filter(([name, users]) => given[name as keyof TrainConfig] !== undefined && !policies.some((p) => users!.includes(p)))
     .map(([name, users]) => `${flagName(name)} ${JSON.stringify(given[name as keyof TrainConfig])} (read only by ${users!.join(', ')})`);
   if (idle.length) {
-    throw new ConfigError(`option${idle.length > 1 ? 's' : ''} ${idle.join(', ')} would do nothing with --policy ${policies.join(',')}; remove ${idle.length > 1 ? 'them' : 'it'} or choose a policy that uses ${idle.length > 1 ? 'them' : 'it'}`);
+    throw new ConfigError(
+      `option${idle.length > 1 ? 's' : ''} ${idle.join(', ')} would do nothing with --policy ${policies.join(',')}; remove ${idle.length > 1 ? 'them' : 'it'} or choose a policy that uses ${idle.length > 1 ? 'them' : 'it'}`,
+    );
   }
 }

@@ -38,7 +38,9 @@ export function resumeConfig(given: Partial<TrainConfig>): TrainConfig {
   const changed = TRAIN_OPTION_NAMES.filter((k) => !RESUMABLE_OPTIONS.includes(k) && given[k] !== undefined && !isDeepStrictEqual(given[k], saved[k]));
   if (changed.length) {
     const what = changed.map((k) => `${flagName(k)} ${JSON.stringify(given[k])} (the run has ${JSON.stringify(saved[k])})`).join(', ');
-    throw new ConfigError(`--resume continues the experiment saved in '${file}': ${what} would change it; only ${RESUMABLE_OPTIONS.slice(0, 3).map(flagName).join(', ')} may differ (start a new run with another --out)`);
+    throw new ConfigError(
+      `--resume continues the experiment saved in '${file}': ${what} would change it; only ${RESUMABLE_OPTIONS.slice(0, 3).map(flagName).join(', ')} may differ (start a new run with another --out)`,
+    );
   }
   const config = resolveTrainConfig(saved, Object.fromEntries(RESUMABLE_OPTIONS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]])), { out, resume: true });
   if (config.epochs < meta.epoch) throw new ConfigError(`--resume: --epochs ${config.epochs} is fewer than the ${meta.epoch} epochs the run in '${out}' has done`);

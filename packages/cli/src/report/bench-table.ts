@@ -7,8 +7,18 @@ import { countStructureChanges, formatCount, formatPercent, mean } from './text-
  */
 export function benchTable(entries: readonly BenchEntry[]): { header: string[]; rows: string[][] } {
   const header = [
-    'policy', 'test acc', 's/epoch', 'data s/epoch', 'peak RSS MB', 'train params', 'train MFLOPs', 'deploy params', 'deploy MFLOPs',
-    'grow/cut', 'latency b1 train→deploy (ms)', 'latency b64 train→deploy (ms)',
+    'policy',
+    'test acc',
+    's/epoch',
+    'data s/epoch',
+    'peak RSS MB',
+    'train params',
+    'train MFLOPs',
+    'deploy params',
+    'deploy MFLOPs',
+    'grow/cut',
+    'latency b1 train→deploy (ms)',
+    'latency b64 train→deploy (ms)',
   ];
   const rows = entries.map((e) => {
     const s = e.summary;

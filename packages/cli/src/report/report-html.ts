@@ -47,7 +47,11 @@ export function renderReport(page: ReportPage): string {
   const axis = epochAxis(Math.max(1, ...page.runs.map((r) => r.epochs)));
   const charts = curves(page.metric)
     .map(({ options, value }) =>
-      lineChart(axis, page.runs.map((r) => ({ name: r.name, points: r.history.map((h) => [h.epoch + 1, value(h)] as [number, number]) })), options),
+      lineChart(
+        axis,
+        page.runs.map((r) => ({ name: r.name, points: r.history.map((h) => [h.epoch + 1, value(h)] as [number, number]) })),
+        options,
+      ),
     )
     .join('');
   const timelines = page.runs
@@ -81,4 +85,3 @@ function eventList(events: readonly StructureEvent[]): string {
   const rows = events.map((ev) => `<tr><td>${ev.epoch + 1}</td><td>${ev.type}</td><td><code>${escapeXml(ev.path)}</code></td><td>${escapeXml(ev.branches.join(', '))}</td></tr>`);
   return `<details><summary>${rows.length} events</summary><table><thead><tr><th>epoch</th><th>change</th><th>conv</th><th>branches</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }
-

@@ -92,7 +92,10 @@ export function lineChart(axis: EpochAxis, series: readonly Series[], o: LineCha
   const bottom = h - 34;
   const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[1]));
   if (!all.length) return '';
-  const scale = niceScale(all.map((p) => p[1]), { integer: o.format === 'integer' });
+  const scale = niceScale(
+    all.map((p) => p[1]),
+    { integer: o.format === 'integer' },
+  );
   const step = scale.ticks.length > 1 ? scale.ticks[1] - scale.ticks[0] : Math.abs(scale.max) || 1;
   const label = (v: number) => formatValue(v, o.format, step);
   const sy = (y: number) => bottom - ((y - scale.min) / (scale.max - scale.min)) * (bottom - top);

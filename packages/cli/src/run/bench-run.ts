@@ -56,14 +56,17 @@ export async function runBench(config: TrainConfig, options: BenchOptions): Prom
   const json = join(config.out, 'bench.json');
   const report = join(config.out, 'report.html');
   await writeJsonAtomic(json, { config, entries });
-  await writeFileAtomic(report, renderReport({
-    title: `dyrep bench: ${config.model} (width ${config.width}) on ${config.dataset}`,
-    description: `${entries.length} policies, ${config.epochs} epochs each; ${describeTraining(config, entries[0]?.summary.backend ?? '')}`,
-    table: benchTable(entries),
-    runs: entries.map((e) => ({ name: e.policy, history: e.summary.history, events: e.summary.events, epochs: e.summary.epochs })),
-    metric: { key: 'val_top1', label: 'Test accuracy (top-1)' },
-    skipTimeline: (run) => STATIC_POLICIES.has(run.name),
-  }));
+  await writeFileAtomic(
+    report,
+    renderReport({
+      title: `dyrep bench: ${config.model} (width ${config.width}) on ${config.dataset}`,
+      description: `${entries.length} policies, ${config.epochs} epochs each; ${describeTraining(config, entries[0]?.summary.backend ?? '')}`,
+      table: benchTable(entries),
+      runs: entries.map((e) => ({ name: e.policy, history: e.summary.history, events: e.summary.events, epochs: e.summary.epochs })),
+      metric: { key: 'val_top1', label: 'Test accuracy (top-1)' },
+      skipTimeline: (run) => STATIC_POLICIES.has(run.name),
+    }),
+  );
   return { config, entries, report, json };
 }
 

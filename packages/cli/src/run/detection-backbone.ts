@@ -72,7 +72,9 @@ export function loadRunBackbone(path: string, structure: 'grown' | 'fused', chan
     let normalization = loaded.normalization;
     if (source !== channels) {
       if (!(source === 1 && channels === 3)) {
-        throw new ConfigError(`--backbone '${path}' was trained on ${source}-channel images but the detection data has ${channels}; only grey→RGB can be adapted (pass --channels ${source} to convert the images instead)`);
+        throw new ConfigError(
+          `--backbone '${path}' was trained on ${source}-channel images but the detection data has ${channels}; only grey→RGB can be adapted (pass --channels ${source} to convert the images instead)`,
+        );
       }
       const wide = inflateInput(model, loaded.config.model, [1, loaded.inputShape[0], loaded.inputShape[1], 1], 3);
       model.dispose();
@@ -138,7 +140,12 @@ function widenInnerChannels(state: Record<string, tf.Tensor>, expected: Record<s
     if (want.length !== tensor.shape.length || want.some((d, i) => d < tensor.shape[i])) continue; // loadStateDict reports it
     const padded = tf.tidy(() => {
       const fill = key.endsWith('.running_var') ? 1 : 0;
-      return tf.pad(tf.sub(tensor, fill), tensor.shape.map((d, i) => [0, want[i] - d] as [number, number])).add(fill);
+      return tf
+        .pad(
+          tf.sub(tensor, fill),
+          tensor.shape.map((d, i) => [0, want[i] - d] as [number, number]),
+        )
+        .add(fill);
     });
     state[key] = padded;
     made.push(padded);

@@ -48,11 +48,15 @@ export async function channelsOfImages(split: DetectionSplit, sample = 8): Promi
 export async function openDetectionSplits(splits: { train: DetectionSplit; val: DetectionSplit }, channels: 1 | 3): Promise<{ train: CocoDataset; val: CocoDataset }> {
   const [train, val] = [await openCocoDataset({ ...splits.train, channels }), await openCocoDataset({ ...splits.val, channels })];
   const ids = (d: CocoDataset) => d.categories.map((k) => k.id).join(',');
-  if (ids(train) !== ids(val)) throw new ConfigError(`the train and val annotation files have different categories (${splits.train.annotationFile}: ${ids(train)}; ${splits.val.annotationFile}: ${ids(val)})`);
+  if (ids(train) !== ids(val))
+    throw new ConfigError(`the train and val annotation files have different categories (${splits.train.annotationFile}: ${ids(train)}; ${splits.val.annotationFile}: ${ids(val)})`);
   return { train, val };
 }
 
 /** The validation loader every detect command scores with: fixed order, no augmentation. */
-export function validationLoader(ds: CocoDataset, o: { stride: number; inputSize: [number, number]; normalization: { mean: number[]; std: number[] } | null; cacheImages: number; prefetch: number }): Promise<DetectionLoader> {
+export function validationLoader(
+  ds: CocoDataset,
+  o: { stride: number; inputSize: [number, number]; normalization: { mean: number[]; std: number[] } | null; cacheImages: number; prefetch: number },
+): Promise<DetectionLoader> {
   return createDetectionLoader(ds, { stride: o.stride, batchSize: 16, inputSize: o.inputSize, normalize: o.normalization ?? undefined, cacheImages: o.cacheImages, prefetch: o.prefetch });
 }

@@ -92,11 +92,22 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
     }
     model = createCenterNet({ numClasses, ...t.architecture, featureStrides, channels: c.neckChannels, backboneModel: t.model });
     backboneSource = `${c.backbone} (${c.backboneStructure})`;
-    progress.log(`backbone: ${backboneSource}, ${t.architecture.backbone} width ${t.architecture.backboneOptions.width}, ${listRepBlocks(model).length} rep-block(s)${t.inflated.length ? `, input convs ${t.inflated.join(', ')} adapted to ${channels} channel(s)` : ''}; classifier and unused stages dropped`);
+    progress.log(
+      `backbone: ${backboneSource}, ${t.architecture.backbone} width ${t.architecture.backboneOptions.width}, ${listRepBlocks(model).length} rep-block(s)${t.inflated.length ? `, input convs ${t.inflated.join(', ')} adapted to ${channels} channel(s)` : ''}; classifier and unused stages dropped`,
+    );
   } else {
     model = createCenterNet({ numClasses, backbone: c.model, backboneOptions: { width: c.width, stem: c.stem, inChannels: channels }, channels: c.neckChannels });
   }
-  const meta = (): DetectionRunMeta => ({ task: 'detection', config: c, centerNet: model.options, inputSize, channels, normalization, categories: data.train.categories.map((k) => k.id), backbone: backboneSource });
+  const meta = (): DetectionRunMeta => ({
+    task: 'detection',
+    config: c,
+    centerNet: model.options,
+    inputSize,
+    channels,
+    normalization,
+    categories: data.train.categories.map((k) => k.id),
+    backbone: backboneSource,
+  });
   const loaderOptions = { stride: model.stride, inputSize, normalize: normalization ?? undefined, cacheImages: c.cacheImages, prefetch: c.prefetch };
   const train = await createDetectionLoader(data.train, { ...loaderOptions, batchSize: c.batchSize, shuffle: true, seed: c.seed, hflip: true });
   const val = await validationLoader(data.val, { ...loaderOptions, normalization });
@@ -106,7 +117,14 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
   if (c.freezeBackboneEpochs > 0) plugins.push(freezeBackbone(c.freezeBackboneEpochs));
   const steps = c.epochs * train.numBatches;
   const trainer = new Trainer({
-    model, task, train, validation: val, epochs: c.epochs, plugins, progress, storage: directoryStorage(c.out),
+    model,
+    task,
+    train,
+    validation: val,
+    epochs: c.epochs,
+    plugins,
+    progress,
+    storage: directoryStorage(c.out),
     inputShape: [...inputSize, channels],
     lr: warmupCosineSchedule(c.lr, steps, Math.min(c.warmupEpochs * train.numBatches, Math.floor(steps / 2)), Math.min(c.lrMin, c.lr)),
     meta: meta() as unknown as Record<string, unknown>,
@@ -146,13 +164,16 @@ export async function runDetectionTraining(c: DetectConfig, options: DetectionRu
       detections: dtFile,
     };
     await writeJsonAtomic(join(c.out, 'summary.json'), summary);
-    await writeFileAtomic(join(c.out, 'report.html'), renderReport({
-      title: `dyrep detect train: CenterNet, ${model.options.backbone} (width ${model.options.backboneOptions.width}) · ${c.policy}`,
-      description: `${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, seed ${c.seed}, backbone from ${backboneSource}, ${data.train.length} training / ${data.val.length} validation images of ${channels} channel(s) at ${inputSize.join('×')}; backend ${backend.backend}.`,
-      table: { header: ['', c.policy], rows: detectionSummaryRows(summary) },
-      runs: [{ name: c.policy, history, events: [...trainer.structureEvents], epochs: c.epochs }],
-      metric: { key: 'val_mAP', label: 'Validation mAP @[.50:.95]' },
-    }));
+    await writeFileAtomic(
+      join(c.out, 'report.html'),
+      renderReport({
+        title: `dyrep detect train: CenterNet, ${model.options.backbone} (width ${model.options.backboneOptions.width}) · ${c.policy}`,
+        description: `${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, seed ${c.seed}, backbone from ${backboneSource}, ${data.train.length} training / ${data.val.length} validation images of ${channels} channel(s) at ${inputSize.join('×')}; backend ${backend.backend}.`,
+        table: { header: ['', c.policy], rows: detectionSummaryRows(summary) },
+        runs: [{ name: c.policy, history, events: [...trainer.structureEvents], epochs: c.epochs }],
+        metric: { key: 'val_mAP', label: 'Validation mAP @[.50:.95]' },
+      }),
+    );
     return summary;
   } finally {
     trainer.dispose();

@@ -25,7 +25,7 @@ async function loadOnnxRuntime(): Promise<typeof import('onnxruntime-web')> {
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Error("evaluating an .onnx model needs ONNX Runtime Web, an optional peer of @dyrep/cli: run `npm install onnxruntime-web@^1.30.0`");
+      throw new Error('evaluating an .onnx model needs ONNX Runtime Web, an optional peer of @dyrep/cli: run `npm install onnxruntime-web@^1.30.0`');
     }
     throw e;
   }
@@ -65,7 +65,7 @@ export async function openExportedModel(file: string): Promise<ExportedModel> {
   const model = await loadLayersModel(fileSystemHandler(dirname(file)));
   return {
     format: 'tfjs',
-    metadata: ((model.getUserDefinedMetadata() as { dyrep?: ExportMetadata } | undefined)?.dyrep) ?? null,
+    metadata: (model.getUserDefinedMetadata() as { dyrep?: ExportMetadata } | undefined)?.dyrep ?? null,
     async predict(x) {
       return tf.tidy(() => model.predict(x) as tf.Tensor);
     },

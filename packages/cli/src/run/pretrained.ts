@@ -105,7 +105,9 @@ function fromRun(model: ImageModel, config: TrainConfig, file: string): Pretrain
     restoreModel(model, { ...ckpt, model: state }, `--pretrained '${file}'`);
     const blocks = ckpt.meta.structure.length;
     const normalization = meta.normalization ? adaptNormalization(meta.normalization, channels?.to ?? meta.normalization.mean.length) : null;
-    const notes = [blocks ? `${blocks} grown block(s) kept` : 'plain', config.resetHead ? 'classifier reset' : '', channels ? `stem adapted ${channels.from} → ${channels.to} channels` : ''].filter(Boolean);
+    const notes = [blocks ? `${blocks} grown block(s) kept` : 'plain', config.resetHead ? 'classifier reset' : '', channels ? `stem adapted ${channels.from} → ${channels.to} channels` : ''].filter(
+      Boolean,
+    );
     return { description: `pretrained: run checkpoint ${file} (${notes.join('; ')})`, normalization };
   } finally {
     tf.dispose(owned);

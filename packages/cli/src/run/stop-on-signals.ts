@@ -39,7 +39,10 @@ export async function withStopSignals<T>(onStop: (signal: StopSignal) => void, f
 export class RunInterruptedError extends Error {
   readonly exitCode: number;
 
-  constructor(readonly signal: StopSignal, message: string) {
+  constructor(
+    readonly signal: StopSignal,
+    message: string,
+  ) {
     super(message);
     this.name = 'RunInterruptedError';
     this.exitCode = SIGNAL_EXIT_CODES[signal];

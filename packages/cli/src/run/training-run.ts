@@ -8,7 +8,19 @@ import { createModel, getModelInfo, type ImageModel } from '@dyrep/models';
 import { createPolicy, listPolicies } from '@dyrep/evolution';
 import { createMetric } from '@dyrep/saliency';
 import { countFlops, countParams, manualSeed, type Module } from '@dyrep/nn';
-import { MetricsLog, Trainer, TrainingStoppedError, classificationTask, cosineSchedule, withWarmup, silentProgress, type ClassificationBatch, type EpochRecord, type ProgressReporter, type StructureEvent } from '@dyrep/trainer';
+import {
+  MetricsLog,
+  Trainer,
+  TrainingStoppedError,
+  classificationTask,
+  cosineSchedule,
+  withWarmup,
+  silentProgress,
+  type ClassificationBatch,
+  type EpochRecord,
+  type ProgressReporter,
+  type StructureEvent,
+} from '@dyrep/trainer';
 import { createProgress, readCheckpointMeta } from '@dyrep/trainer/node';
 import type { Plugin } from '@dyrep/core';
 import type { TrainConfig } from '../config/schema';
@@ -95,16 +107,21 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
     },
   };
   try {
-    return await withStopSignals((signal) => {
-      if (trained) {
-        restoreTerminal();
-        process.stderr.write(`\n${signal}: exiting; training had finished and '${runCheckpoint(config.out)}' is complete; to write the exports and summary, resume with: dyrep train --out ${config.out} --resume\n`);
-        process.exit(SIGNAL_EXIT_CODES[signal]);
-      }
-      stopSignal = signal;
-      progress.log(`${signal}: finishing the current step, then writing the checkpoint (send it again to quit at once)`);
-      trainer?.requestStop(signal);
-    }, () => trainLocked(config, options, progress, phases));
+    return await withStopSignals(
+      (signal) => {
+        if (trained) {
+          restoreTerminal();
+          process.stderr.write(
+            `\n${signal}: exiting; training had finished and '${runCheckpoint(config.out)}' is complete; to write the exports and summary, resume with: dyrep train --out ${config.out} --resume\n`,
+          );
+          process.exit(SIGNAL_EXIT_CODES[signal]);
+        }
+        stopSignal = signal;
+        progress.log(`${signal}: finishing the current step, then writing the checkpoint (send it again to quit at once)`);
+        trainer?.requestStop(signal);
+      },
+      () => trainLocked(config, options, progress, phases),
+    );
   } finally {
     await lock.release();
   }
@@ -166,10 +183,17 @@ async function trainLocked(config: TrainConfig, options: RunOptions, progress: P
     }
     const fit = await trainer.fit().catch((e: unknown) => {
       if (!(e instanceof TrainingStoppedError)) throw e;
-      throw new RunInterruptedError(e.reason as 'SIGINT' | 'SIGTERM', `interrupted by ${e.reason} at epoch ${e.epoch + 1}, step ${e.step}; checkpoint '${checkpoint}'; resume with: dyrep train --out ${out} --resume`);
+      throw new RunInterruptedError(
+        e.reason as 'SIGINT' | 'SIGTERM',
+        `interrupted by ${e.reason} at epoch ${e.epoch + 1}, step ${e.step}; checkpoint '${checkpoint}'; resume with: dyrep train --out ${out} --resume`,
+      );
     });
     const late = phases.trained();
-    if (late) throw new RunInterruptedError(late, `interrupted by ${late} as training finished; checkpoint '${checkpoint}' is complete; to write the exports and summary, resume with: dyrep train --out ${out} --resume`);
+    if (late)
+      throw new RunInterruptedError(
+        late,
+        `interrupted by ${late} as training finished; checkpoint '${checkpoint}' is complete; to write the exports and summary, resume with: dyrep train --out ${out} --resume`,
+      );
     const finalMetrics = fit.finalMetrics.top1 !== undefined ? fit.finalMetrics : await task.evaluate(model.eval(), testLoader(data, config).epoch());
     const history = await new MetricsLog(directoryStorage(out)).read();
     const deployed = deploy(model, { inputShape: [1, ...data.inputShape] });
@@ -201,13 +225,16 @@ async function trainLocked(config: TrainConfig, options: RunOptions, progress: P
         exports,
       };
       await writeJsonAtomic(join(out, 'summary.json'), summary);
-      await writeFileAtomic(join(out, 'report.html'), renderReport({
-        title: `dyrep train: ${config.model} (width ${config.width}) · ${config.policy} · ${config.dataset}`,
-        description: `${config.epochs} epochs, ${describeTraining(config, backend.backend)}`,
-        table: { header: ['', config.policy], rows: trainSummaryRows(summary) },
-        runs: [{ name: config.policy, history, events: summary.events, epochs: config.epochs }],
-        metric: { key: 'val_top1', label: 'Test accuracy (top-1)' },
-      }));
+      await writeFileAtomic(
+        join(out, 'report.html'),
+        renderReport({
+          title: `dyrep train: ${config.model} (width ${config.width}) · ${config.policy} · ${config.dataset}`,
+          description: `${config.epochs} epochs, ${describeTraining(config, backend.backend)}`,
+          table: { header: ['', config.policy], rows: trainSummaryRows(summary) },
+          runs: [{ name: config.policy, history, events: summary.events, epochs: config.epochs }],
+          metric: { key: 'val_top1', label: 'Test accuracy (top-1)' },
+        }),
+      );
       return summary;
     } finally {
       deployed.dispose();

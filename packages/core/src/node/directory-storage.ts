@@ -77,7 +77,11 @@ export class DirectoryRunStorage implements RunStorage {
     }
     return entries
       .filter((e) => e.isFile() && !isTempFileName(e.name))
-      .map((e) => relative(this.dir, join(e.parentPath ?? e.path, e.name)).split(sep).join('/'))
+      .map((e) =>
+        relative(this.dir, join(e.parentPath ?? e.path, e.name))
+          .split(sep)
+          .join('/'),
+      )
       .sort();
   }
 

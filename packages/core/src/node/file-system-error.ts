@@ -30,7 +30,12 @@ export class FileSystemError extends Error {
   /** The error code (`ENOSPC`, `EFBIG`, …), when the cause had one. */
   readonly code?: string;
 
-  constructor(readonly action: string, readonly path: string, override readonly cause: unknown, note = '') {
+  constructor(
+    readonly action: string,
+    readonly path: string,
+    override readonly cause: unknown,
+    note = '',
+  ) {
     super(`cannot ${action} '${path}': ${describeFsError(cause)}${note}`);
     this.name = 'FileSystemError';
     this.code = (cause as NodeJS.ErrnoException)?.code;

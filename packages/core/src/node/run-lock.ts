@@ -7,7 +7,10 @@ import { isProcessAlive } from './process-alive';
 
 /** Another live process holds the run directory's lock. */
 export class RunLockedError extends Error {
-  constructor(readonly dir: string, owner: LockOwner | undefined) {
+  constructor(
+    readonly dir: string,
+    owner: LockOwner | undefined,
+  ) {
     const who = owner ? ` (pid ${owner.pid} on ${owner.host}, since ${owner.since})` : '';
     super(`'${dir}' is in use by another run${who}; wait for it to finish, stop it, or choose another output directory`);
     this.name = 'RunLockedError';

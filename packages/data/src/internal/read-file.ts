@@ -27,11 +27,7 @@ export async function readMaybeGzip(path: string, what: string): Promise<Uint8Ar
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const truncated = e.code === 'Z_BUF_ERROR' || /unexpected end/i.test(e.message);
-    throw new DataError(
-      truncated ? 'truncated' : 'decode-failed',
-      `${what}: ${path} is not a valid gzip file (${e.message}${truncated ? '; the file looks truncated' : ''})`,
-      { path, cause: err },
-    );
+    throw new DataError(truncated ? 'truncated' : 'decode-failed', `${what}: ${path} is not a valid gzip file (${e.message}${truncated ? '; the file looks truncated' : ''})`, { path, cause: err });
   }
 }
 

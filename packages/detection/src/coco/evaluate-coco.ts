@@ -48,9 +48,7 @@ export interface CocoMetrics {
 }
 
 /** Names of {@link CocoMetrics} in pycocotools' `stats` order. */
-export const COCO_METRIC_NAMES = [
-  'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl',
-] as const satisfies readonly (keyof CocoMetrics)[];
+export const COCO_METRIC_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const satisfies readonly (keyof CocoMetrics)[];
 
 /** Per-category numbers (all areas, 100 detections); -1 when the category has no counted ground truth. */
 export interface CocoCategoryMetrics {
@@ -94,15 +92,19 @@ export interface CocoEvalResult extends CocoMetrics {
  * (see {@link EvaluateCocoOptions.respectIgnoreField}), and a detection matched to a ground truth whose
  * id is 0 counts as a false positive.
  */
-export function evaluateCoco(
-  gt: CocoGroundTruthJson | string,
-  dt: readonly CocoDetectionJson[] | string,
-  options: EvaluateCocoOptions = {},
-): CocoEvalResult {
+export function evaluateCoco(gt: CocoGroundTruthJson | string, dt: readonly CocoDetectionJson[] | string, options: EvaluateCocoOptions = {}): CocoEvalResult {
   const truth = parseCocoGroundTruth(gt);
   const detections = loadCocoDetections(dt, truth);
-  const imageIds = selectIds(options.imageIds, truth.images.map((im) => im.id), 'image');
-  const categoryIds = selectIds(options.categoryIds, truth.categories.map((c) => c.id), 'category');
+  const imageIds = selectIds(
+    options.imageIds,
+    truth.images.map((im) => im.id),
+    'image',
+  );
+  const categoryIds = selectIds(
+    options.categoryIds,
+    truth.categories.map((c) => c.id),
+    'category',
+  );
   const respectIgnore = options.respectIgnoreField ?? false;
 
   const T = IOU_THRESHOLDS.length;
@@ -147,7 +149,11 @@ export function evaluateCoco(
         crowd: gts.map((g) => g.iscrowd),
         ignore: gts.map((g) => (g.iscrowd || (respectIgnore && g.ignore) ? 1 : 0)),
       };
-      const ious = boxIouMatrix(dts.map((d) => d.bbox), gts.map((g) => g.bbox), cell.crowd);
+      const ious = boxIouMatrix(
+        dts.map((d) => d.bbox),
+        gts.map((g) => g.bbox),
+        cell.crowd,
+      );
       const dtAreas = dts.map((d) => d.bbox[2] * d.bbox[3]);
       cells.push({
         scores: Float64Array.from(dts, (d) => d.score),
@@ -161,10 +167,7 @@ export function evaluateCoco(
   const ap = (t: number | null, a: number, m: number) => meanPrecision(precision, dims, t, null, a, m);
   const ar = (a: number, m: number) => meanRecall(recall, dims, null, a, m);
   const t75 = IOU_THRESHOLDS.indexOf(0.75);
-  const stats = [
-    ap(null, 0, 2), ap(0, 0, 2), ap(t75, 0, 2), ap(null, 1, 2), ap(null, 2, 2), ap(null, 3, 2),
-    ar(0, 0), ar(0, 1), ar(0, 2), ar(1, 2), ar(2, 2), ar(3, 2),
-  ];
+  const stats = [ap(null, 0, 2), ap(0, 0, 2), ap(t75, 0, 2), ap(null, 1, 2), ap(null, 2, 2), ap(null, 3, 2), ar(0, 0), ar(0, 1), ar(0, 2), ar(1, 2), ar(2, 2), ar(3, 2)];
   const names = new Map(truth.categories.map((c) => [c.id, c.name]));
   const perCategory = categoryIds.map((id, k) => ({
     categoryId: id,

@@ -8,10 +8,7 @@ import type { CocoDetection, CocoGroundTruth } from './types';
  * `score`, all finite, a non-negative box size, and ids that exist in `gt`. Returns clean copies in
  * input order (the order matters for score ties). All problems are reported in one {@link CocoFormatError}.
  */
-export function loadCocoDetections(
-  json: unknown,
-  gt: Pick<CocoGroundTruth, 'images' | 'categories'>,
-): CocoDetection[] {
+export function loadCocoDetections(json: unknown, gt: Pick<CocoGroundTruth, 'images' | 'categories'>): CocoDetection[] {
   const data = typeof json === 'string' ? parseJsonText(json, 'COCO detections') : json;
   if (!Array.isArray(data)) {
     throw new CocoFormatError('COCO detections', ['expected an array of {image_id, category_id, bbox, score}']);

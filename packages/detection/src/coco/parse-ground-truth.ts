@@ -105,9 +105,7 @@ export function parseCocoGroundTruth(json: unknown, options: ParseGroundTruthOpt
       } else if (strict && image && image.width !== undefined && image.height !== undefined) {
         const t = tolerance;
         if (x < -t || y < -t || x + w > image.width + t || y + h > image.height + t) {
-          issues.push(
-            `${where}: box [${bbox.join(', ')}] lies outside image id ${image.id} (${image.width}x${image.height})`,
-          );
+          issues.push(`${where}: box [${bbox.join(', ')}] lies outside image id ${image.id} (${image.width}x${image.height})`);
           ok = false;
         }
       }

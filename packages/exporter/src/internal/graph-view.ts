@@ -24,9 +24,7 @@ export class GraphView {
       const out = graph.values.get(n.outputs[0]);
       const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
       const isAlias =
-        n.kernel === 'Identity' ||
-        (n.kernel === 'Cast' && this.value(x).dtype === out?.dtype) ||
-        (n.kernel === 'Reshape' && out !== undefined && sameShape(this.value(x).shape, out.shape));
+        n.kernel === 'Identity' || (n.kernel === 'Cast' && this.value(x).dtype === out?.dtype) || (n.kernel === 'Reshape' && out !== undefined && sameShape(this.value(x).shape, out.shape));
       if (isAlias && n.outputs.length === 1 && x !== undefined) {
         this.alias.set(n.outputs[0], this.resolve(x));
         continue;

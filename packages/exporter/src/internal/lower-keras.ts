@@ -96,12 +96,28 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
           if (node.attrs.dataFormat && node.attrs.dataFormat !== 'NHWC') throw view.unsupported(node, `data format ${String(node.attrs.dataFormat)}`);
           let x = get(node.inputs.x, node);
           const { pad, mode } = paddingArg(node);
-          if (pad) x = apply(tfl.layers.zeroPadding2d({ padding: [[pad[0], pad[1]], [pad[2], pad[3]]], name: uniqueName(m, 'pad') }), x);
+          if (pad)
+            x = apply(
+              tfl.layers.zeroPadding2d({
+                padding: [
+                  [pad[0], pad[1]],
+                  [pad[2], pad[3]],
+                ],
+                name: uniqueName(m, 'pad'),
+              }),
+              x,
+            );
           const [kh, kw, ci, co] = filter.shape;
           const depthwise = node.kernel === 'DepthwiseConv2dNative';
           const channels = depthwise ? ci * co : co;
           const bias = takeBias(node, channels);
-          const common = { kernelSize: [kh, kw] as [number, number], strides: pairAttr(node.attrs.strides, 'strides'), dilationRate: pairAttr(node.attrs.dilations, 'dilations'), padding: mode, useBias: bias !== null };
+          const common = {
+            kernelSize: [kh, kw] as [number, number],
+            strides: pairAttr(node.attrs.strides, 'strides'),
+            dilationRate: pairAttr(node.attrs.dilations, 'dilations'),
+            padding: mode,
+            useBias: bias !== null,
+          };
           const layer = depthwise
             ? tfl.layers.depthwiseConv2d({ ...common, depthMultiplier: co, name: uniqueName(m, 'dwconv') })
             : tfl.layers.conv2d({ ...common, filters: co, name: uniqueName(m, 'conv') });
@@ -190,7 +206,19 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
           if (value !== 0 && !(value === -Infinity && poolOnly && nonNegative(node.inputs.x))) {
             throw view.unsupported(node, `padding with ${value} (Keras pads with zeros; −∞ padding before a max-pool is supported only for non-negative inputs such as ReLU outputs)`);
           }
-          set(out, apply(tfl.layers.zeroPadding2d({ padding: [[p[1][0], p[1][1]], [p[2][0], p[2][1]]], name: uniqueName(m, 'pad') }), get(node.inputs.x, node)));
+          set(
+            out,
+            apply(
+              tfl.layers.zeroPadding2d({
+                padding: [
+                  [p[1][0], p[1][1]],
+                  [p[2][0], p[2][1]],
+                ],
+                name: uniqueName(m, 'pad'),
+              }),
+              get(node.inputs.x, node),
+            ),
+          );
           break;
         }
         case 'MaxPool':
@@ -199,7 +227,16 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
           const { pad, mode } = paddingArg(node);
           if (pad) {
             if (node.kernel === 'AvgPool' || !nonNegative(node.inputs.x)) throw view.unsupported(node, 'explicit pooling padding');
-            x = apply(tfl.layers.zeroPadding2d({ padding: [[pad[0], pad[1]], [pad[2], pad[3]]], name: uniqueName(m, 'pad') }), x);
+            x = apply(
+              tfl.layers.zeroPadding2d({
+                padding: [
+                  [pad[0], pad[1]],
+                  [pad[2], pad[3]],
+                ],
+                name: uniqueName(m, 'pad'),
+              }),
+              x,
+            );
           }
           const args = { poolSize: pairAttr(node.attrs.filterSize, 'filterSize'), strides: pairAttr(node.attrs.strides, 'strides'), padding: mode };
           const layer = node.kernel === 'MaxPool' ? tfl.layers.maxPooling2d({ ...args, name: uniqueName(m, 'maxpool') }) : tfl.layers.averagePooling2d({ ...args, name: uniqueName(m, 'avgpool') });
@@ -208,7 +245,10 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
         }
         case 'Mean': {
           const shape = view.value(node.inputs.x).shape;
-          const axes = ([] as number[]).concat(node.attrs.axis as number | number[]).map((a) => normAxis(a, shape.length)).sort();
+          const axes = ([] as number[])
+            .concat(node.attrs.axis as number | number[])
+            .map((a) => normAxis(a, shape.length))
+            .sort();
           if (shape.length !== 4 || axes.join() !== '1,2') throw view.unsupported(node, `mean over axes [${axes}] of a rank-${shape.length} tensor (only global average pooling)`);
           let y = apply(tfl.layers.globalAveragePooling2d({ name: uniqueName(m, 'gap') }), get(node.inputs.x, node));
           if (node.attrs.keepDims) y = apply(tfl.layers.reshape({ targetShape: [1, 1, shape[3]], name: uniqueName(m, 'reshape') }), y);

@@ -18,18 +18,24 @@ function onnxAxis(axis: number, rank: number): number {
 /** HWIO `[kh, kw, cin, cout]` kernel → OIHW. */
 function hwioToOihw(data: ArrayLike<number>, [kh, kw, ci, co]: number[]): Float32Array {
   const out = new Float32Array(data.length);
-  for (let h = 0; h < kh; h++) for (let w = 0; w < kw; w++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) {
-    out[((o * ci + i) * kh + h) * kw + w] = data[((h * kw + w) * ci + i) * co + o];
-  }
+  for (let h = 0; h < kh; h++)
+    for (let w = 0; w < kw; w++)
+      for (let i = 0; i < ci; i++)
+        for (let o = 0; o < co; o++) {
+          out[((o * ci + i) * kh + h) * kw + w] = data[((h * kw + w) * ci + i) * co + o];
+        }
   return out;
 }
 
 /** Depthwise `[kh, kw, cin, mult]` kernel → grouped OIHW `[cin·mult, 1, kh, kw]`. */
 function depthwiseToOihw(data: ArrayLike<number>, [kh, kw, ci, mult]: number[]): Float32Array {
   const out = new Float32Array(data.length);
-  for (let h = 0; h < kh; h++) for (let w = 0; w < kw; w++) for (let i = 0; i < ci; i++) for (let j = 0; j < mult; j++) {
-    out[((i * mult + j) * kh + h) * kw + w] = data[((h * kw + w) * ci + i) * mult + j];
-  }
+  for (let h = 0; h < kh; h++)
+    for (let w = 0; w < kw; w++)
+      for (let i = 0; i < ci; i++)
+        for (let j = 0; j < mult; j++) {
+          out[((i * mult + j) * kh + h) * kw + w] = data[((h * kw + w) * ci + i) * mult + j];
+        }
   return out;
 }
 
@@ -130,8 +136,8 @@ export function lowerToOnnxGraph(view: GraphView, inputSize: [number, number, nu
         const channels = depthwise ? ci * co : co;
         const kernel = depthwise ? depthwiseToOihw(filter.data, filter.shape) : hwioToOihw(filter.data, filter.shape);
         const bias = takeBias(node, channels);
-        const inputs = [get(node.inputs.x, node), g.floats(`${m || "model"}.weight`, kernel, depthwise ? [channels, 1, kh, kw] : [co, ci, kh, kw])];
-        if (bias) inputs.push(g.floats(`${m || "model"}.bias`, bias.bias, [channels]));
+        const inputs = [get(node.inputs.x, node), g.floats(`${m || 'model'}.weight`, kernel, depthwise ? [channels, 1, kh, kw] : [co, ci, kh, kw])];
+        if (bias) inputs.push(g.floats(`${m || 'model'}.bias`, bias.bias, [channels]));
         const attrs: Record<string, Attr> = {
           kernel_shape: [kh, kw],
           strides: pairAttr(node.attrs.strides, 'strides'),
@@ -149,8 +155,8 @@ export function lowerToOnnxGraph(view: GraphView, inputSize: [number, number, nu
         }
         const outF = node.attrs.transposeB ? b.shape[0] : b.shape[1];
         const bias = takeBias(node, outF);
-        const inputs = [get(node.inputs.a, node), g.floats(`${m || "model"}.weight`, Float32Array.from(b.data), b.shape)];
-        inputs.push(g.floats(`${m || "model"}.bias`, bias ? bias.bias : new Float32Array(outF), [outF]));
+        const inputs = [get(node.inputs.a, node), g.floats(`${m || 'model'}.weight`, Float32Array.from(b.data), b.shape)];
+        inputs.push(g.floats(`${m || 'model'}.bias`, bias ? bias.bias : new Float32Array(outF), [outF]));
         set(bias ? bias.out : out, g.node('Gemm', inputs, m, { transB: node.attrs.transposeB ? 1 : 0 })[0]);
         break;
       }
@@ -229,7 +235,13 @@ export function lowerToOnnxGraph(view: GraphView, inputSize: [number, number, nu
         const rank = view.value(node.inputs.x).shape.length;
         const axis = normAxis(Number(node.attrs.axis), rank);
         const sizes = node.outputs.map((id) => view.value(id).shape[axis]);
-        const outs = g.node('Split', [get(node.inputs.x, node), g.int64s('split', sizes)], m, { axis: onnxAxis(axis, rank) }, node.outputs.map(() => g.fresh('split')));
+        const outs = g.node(
+          'Split',
+          [get(node.inputs.x, node), g.int64s('split', sizes)],
+          m,
+          { axis: onnxAxis(axis, rank) },
+          node.outputs.map(() => g.fresh('split')),
+        );
         node.outputs.forEach((id, i) => set(id, outs[i]));
         break;
       }

@@ -4,8 +4,19 @@ import { scaleChannels, type ResolvedModelOptions } from '../options';
 
 /** MobileNetV1's 13 depthwise-separable blocks as `[outChannels, stride]` (Howard et al., 2017, Table 1). */
 export const MOBILENET_V1_BLOCKS: readonly (readonly [number, number])[] = [
-  [64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2],
-  [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1],
+  [64, 1],
+  [128, 2],
+  [128, 1],
+  [256, 2],
+  [256, 1],
+  [512, 2],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [1024, 2],
+  [1024, 1],
 ];
 
 /**
@@ -23,23 +34,21 @@ export class MobileNetV1 extends ImageModel {
     const features = new Sequential();
     const stemStride = stem === 'imagenet' ? 2 : 1;
     let cin = scaleChannels(32, width);
-    features.append(new Sequential(
-      new Conv2d({ inChannels, outChannels: cin, kernelSize: 3, stride: stemStride, padding: 1 }),
-      new BatchNorm2d(cin),
-      new ReLU(),
-    ));
+    features.append(new Sequential(new Conv2d({ inChannels, outChannels: cin, kernelSize: 3, stride: stemStride, padding: 1 }), new BatchNorm2d(cin), new ReLU()));
     let reduction = stemStride;
     const featureInfo: FeatureInfo[] = [];
     MOBILENET_V1_BLOCKS.forEach(([c, stride], i) => {
       const cout = scaleChannels(c, width);
-      features.append(new Sequential(
-        new Conv2d({ inChannels: cin, outChannels: cin, kernelSize: 3, stride, padding: 1, groups: cin }),
-        new BatchNorm2d(cin),
-        new ReLU(),
-        new Conv2d({ inChannels: cin, outChannels: cout, kernelSize: 1 }),
-        new BatchNorm2d(cout),
-        new ReLU(),
-      ));
+      features.append(
+        new Sequential(
+          new Conv2d({ inChannels: cin, outChannels: cin, kernelSize: 3, stride, padding: 1, groups: cin }),
+          new BatchNorm2d(cin),
+          new ReLU(),
+          new Conv2d({ inChannels: cin, outChannels: cout, kernelSize: 1 }),
+          new BatchNorm2d(cout),
+          new ReLU(),
+        ),
+      );
       reduction *= stride;
       cin = cout;
       const next = MOBILENET_V1_BLOCKS[i + 1];

@@ -69,11 +69,10 @@ export class TorchvisionVgg extends ImageModel {
     this.registerModule('features', features);
     this.registerModule('avgpool', new AdaptiveAvgPool2d(pool));
     this.registerModule('flatten', new Flatten());
-    this.registerModule('classifier', new Sequential(
-      new Linear(channels * pool * pool, hidden), new ReLU(), new Dropout(0.5),
-      new Linear(hidden, hidden), new ReLU(), new Dropout(0.5),
-      new Linear(hidden, options.numClasses),
-    ));
+    this.registerModule(
+      'classifier',
+      new Sequential(new Linear(channels * pool * pool, hidden), new ReLU(), new Dropout(0.5), new Linear(hidden, hidden), new ReLU(), new Dropout(0.5), new Linear(hidden, options.numClasses)),
+    );
     this.setLayout({ trunk, head: ['avgpool', 'flatten', 'classifier'], featureInfo, numFeatures: channels, minInputSize: reduction });
   }
 }

@@ -13,13 +13,7 @@ import type { FusedKernel } from './fused-kernel';
  * The bias term is exact only if the k×k conv's padding is filled with the 1×1 stage's response to
  * a zero input (`b1`), which is what BN-and-pad does. Inputs are borrowed; the result is new.
  */
-export function fuseOneByOneThenKxk(
-  k1: tf.Tensor4D,
-  b1: tf.Tensor1D,
-  k2: tf.Tensor4D,
-  b2: tf.Tensor1D,
-  groups = 1,
-): FusedKernel {
+export function fuseOneByOneThenKxk(k1: tf.Tensor4D, b1: tf.Tensor1D, k2: tf.Tensor4D, b2: tf.Tensor1D, groups = 1): FusedKernel {
   const [h1, w1, cinG, cmid] = k1.shape;
   const [kh, kw, cmidG, cout] = k2.shape;
   if (h1 !== 1 || w1 !== 1) throw new Error(`fuseOneByOneThenKxk: first kernel must be 1×1, got [${k1.shape}]`);

@@ -13,5 +13,10 @@ export function padKernelToKxk(kernel: tf.Tensor4D, k: number): tf.Tensor4D {
   }
   const ph = (k - kh) / 2;
   const pw = (k - kw) / 2;
-  return tf.pad(kernel, [[ph, ph], [pw, pw], [0, 0], [0, 0]]);
+  return tf.pad(kernel, [
+    [ph, ph],
+    [pw, pw],
+    [0, 0],
+    [0, 0],
+  ]);
 }

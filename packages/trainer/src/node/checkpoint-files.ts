@@ -2,17 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '@dyrep/core/node';
 import type { Module } from '@dyrep/nn';
-import {
-  CheckpointError,
-  decodeCheckpoint,
-  disposeCheckpoint,
-  encodeCheckpoint,
-  parseCheckpoint,
-  parseCheckpointMeta,
-  restoreModel,
-  type CheckpointMeta,
-  type LoadedCheckpoint,
-} from '@dyrep/trainer';
+import { CheckpointError, decodeCheckpoint, disposeCheckpoint, encodeCheckpoint, parseCheckpoint, parseCheckpointMeta, restoreModel, type CheckpointMeta, type LoadedCheckpoint } from '@dyrep/trainer';
 
 /** The bytes of checkpoint `file`; an unreadable file is a one-line {@link CheckpointError} naming it and the cause. */
 export function readCheckpointBytes(file: string): Uint8Array {

@@ -16,11 +16,7 @@ export function boxIou(a: readonly number[], b: readonly number[]): number {
  * For a crowd ground truth the union is the detection's own area (intersection over detection), as in
  * the COCO mask API. Areas come from the boxes, not from any `area` field.
  */
-export function boxIouMatrix(
-  dt: readonly (readonly number[])[],
-  gt: readonly (readonly number[])[],
-  gtCrowd: ArrayLike<number>,
-): Float64Array {
+export function boxIouMatrix(dt: readonly (readonly number[])[], gt: readonly (readonly number[])[], gtCrowd: ArrayLike<number>): Float64Array {
   const D = dt.length;
   const G = gt.length;
   const out = new Float64Array(D * G);

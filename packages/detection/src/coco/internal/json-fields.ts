@@ -10,13 +10,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Reads a required finite number field; records an issue and returns undefined otherwise. */
-export function readNumber(
-  obj: Record<string, unknown>,
-  key: string,
-  where: string,
-  issues: Issues,
-  opts: { integer?: boolean; optional?: boolean } = {},
-): number | undefined {
+export function readNumber(obj: Record<string, unknown>, key: string, where: string, issues: Issues, opts: { integer?: boolean; optional?: boolean } = {}): number | undefined {
   const v = obj[key];
   if (v === undefined) {
     if (!opts.optional) issues.push(`${where}: missing field '${key}'`);
@@ -34,11 +28,7 @@ export function readNumber(
 }
 
 /** Reads a required `[x, y, w, h]` box of finite numbers; records an issue and returns undefined otherwise. */
-export function readBox(
-  obj: Record<string, unknown>,
-  where: string,
-  issues: Issues,
-): [number, number, number, number] | undefined {
+export function readBox(obj: Record<string, unknown>, where: string, issues: Issues): [number, number, number, number] | undefined {
   const v = obj.bbox;
   if (v === undefined) {
     issues.push(`${where}: missing field 'bbox'`);

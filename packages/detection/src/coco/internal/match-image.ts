@@ -23,13 +23,7 @@ export interface GtCell {
  * truth can be taken many times), visiting ground truth in annotation order with ignored ones last,
  * preferring a later one on equal IoU, and never falling back to an ignored one once a counted one matched.
  */
-export function matchImage(
-  ious: Float64Array,
-  gt: GtCell,
-  dtAreas: ArrayLike<number>,
-  areaRange: readonly [number, number],
-  iouThresholds: readonly number[],
-): ImageMatch {
+export function matchImage(ious: Float64Array, gt: GtCell, dtAreas: ArrayLike<number>, areaRange: readonly [number, number], iouThresholds: readonly number[]): ImageMatch {
   const G = gt.ids.length;
   const D = dtAreas.length;
   const T = iouThresholds.length;
