@@ -30,138 +30,27 @@ interface Case {
 
 const c4 = (x: tf.Tensor) => x as tf.Tensor4D;
 
+// biome-ignore format: a table, one case per line
 const CASES: Case[] = [
   // conv2d as @dyrep/nn calls it: explicit per-side padding, strides, dilation, 1×k / k×1 kernels
-  {
-    name: 'conv2d 3x3 same',
-    shapes: [
-      [2, 8, 8, 3],
-      [3, 3, 3, 4],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 1, 'same'),
-  },
-  {
-    name: 'conv2d 3x3 valid stride 2',
-    shapes: [
-      [2, 9, 9, 3],
-      [3, 3, 3, 4],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid'),
-  },
-  {
-    name: 'conv2d 3x3 explicit pads 1 (the nn pattern)',
-    shapes: [
-      [2, 8, 8, 4],
-      [3, 3, 4, 6],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 1, pads(1, 1, 1, 1)),
-  },
-  {
-    name: 'conv2d 3x3 explicit pads 1 stride 2',
-    shapes: [
-      [2, 9, 8, 4],
-      [3, 3, 4, 6],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 2, pads(1, 1, 1, 1)),
-  },
-  {
-    name: 'conv2d explicit asymmetric pads, strides [2, 1]',
-    shapes: [
-      [2, 9, 7, 3],
-      [3, 3, 3, 5],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), [2, 1], pads(0, 2, 1, 0)),
-  },
-  {
-    name: 'conv2d 7x7 stride 2 pads 3 (imagenet stem)',
-    shapes: [
-      [1, 16, 16, 3],
-      [7, 7, 3, 4],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 2, pads(3, 3, 3, 3)),
-  },
-  {
-    name: 'conv2d 1x1 stride 2 (downsample)',
-    shapes: [
-      [2, 8, 8, 4],
-      [1, 1, 4, 8],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid'),
-  },
+  { name: 'conv2d 3x3 same', shapes: [[2, 8, 8, 3], [3, 3, 3, 4]], f: (x, w) => tf.conv2d(c4(x), c4(w), 1, 'same') },
+  { name: 'conv2d 3x3 valid stride 2', shapes: [[2, 9, 9, 3], [3, 3, 3, 4]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid') },
+  { name: 'conv2d 3x3 explicit pads 1 (the nn pattern)', shapes: [[2, 8, 8, 4], [3, 3, 4, 6]], f: (x, w) => tf.conv2d(c4(x), c4(w), 1, pads(1, 1, 1, 1)) },
+  { name: 'conv2d 3x3 explicit pads 1 stride 2', shapes: [[2, 9, 8, 4], [3, 3, 4, 6]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, pads(1, 1, 1, 1)) },
+  { name: 'conv2d explicit asymmetric pads, strides [2, 1]', shapes: [[2, 9, 7, 3], [3, 3, 3, 5]], f: (x, w) => tf.conv2d(c4(x), c4(w), [2, 1], pads(0, 2, 1, 0)) },
+  { name: 'conv2d 7x7 stride 2 pads 3 (imagenet stem)', shapes: [[1, 16, 16, 3], [7, 7, 3, 4]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, pads(3, 3, 3, 3)) },
+  { name: 'conv2d 1x1 stride 2 (downsample)', shapes: [[2, 8, 8, 4], [1, 1, 4, 8]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid') },
   // TF 2.21's oneDNN corrupts the heap in this filter gradient (fewer than 16 input channels, at
   // training size); our tensorflow kernel computes it without oneDNN (tensorflow-strided-1x1-filter.ts).
-  {
-    name: 'conv2d 1x1 stride 2 at training size (batch 32, 28x28, 8 -> 16)',
-    shapes: [
-      [32, 28, 28, 8],
-      [1, 1, 8, 16],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid'),
-  },
-  {
-    name: 'conv2d 1x3 and 3x1 with explicit pads (dbb branches)',
-    shapes: [
-      [2, 7, 7, 3],
-      [1, 3, 3, 4],
-      [3, 1, 3, 4],
-    ],
-    f: (x, a, b) => tf.add(tf.conv2d(c4(x), c4(a), 1, pads(0, 0, 1, 1)), tf.conv2d(c4(x), c4(b), 1, pads(1, 1, 0, 0))),
-  },
-  {
-    name: 'conv2d dilation 2 explicit pads (forward; tfjs has no dilated conv2d gradient)',
-    shapes: [
-      [2, 9, 9, 3],
-      [3, 3, 3, 4],
-    ],
-    f: (x, w) => tf.conv2d(c4(x), c4(w), 1, pads(2, 2, 2, 2), 'NHWC', 2),
-    grad: false,
-  },
-  {
-    name: 'grouped conv (split, conv, concat)',
-    shapes: [
-      [2, 6, 6, 4],
-      [3, 3, 2, 3],
-      [3, 3, 2, 3],
-    ],
-    f: (x, w1, w2) => {
-      const [a, b] = tf.split(x, 2, 3);
-      return tf.concat([tf.conv2d(c4(a), c4(w1), 1, pads(1, 1, 1, 1)), tf.conv2d(c4(b), c4(w2), 1, pads(1, 1, 1, 1))], 3);
-    },
-  },
+  { name: 'conv2d 1x1 stride 2 at training size (batch 32, 28x28, 8 -> 16)', shapes: [[32, 28, 28, 8], [1, 1, 8, 16]], f: (x, w) => tf.conv2d(c4(x), c4(w), 2, 'valid') },
+  { name: 'conv2d 1x3 and 3x1 with explicit pads (dbb branches)', shapes: [[2, 7, 7, 3], [1, 3, 3, 4], [3, 1, 3, 4]], f: (x, a, b) => tf.add(tf.conv2d(c4(x), c4(a), 1, pads(0, 0, 1, 1)), tf.conv2d(c4(x), c4(b), 1, pads(1, 1, 0, 0))) },
+  { name: 'conv2d dilation 2 explicit pads (forward; tfjs has no dilated conv2d gradient)', shapes: [[2, 9, 9, 3], [3, 3, 3, 4]], f: (x, w) => tf.conv2d(c4(x), c4(w), 1, pads(2, 2, 2, 2), 'NHWC', 2), grad: false },
+  { name: 'grouped conv (split, conv, concat)', shapes: [[2, 6, 6, 4], [3, 3, 2, 3], [3, 3, 2, 3]], f: (x, w1, w2) => { const [a, b] = tf.split(x, 2, 3); return tf.concat([tf.conv2d(c4(a), c4(w1), 1, pads(1, 1, 1, 1)), tf.conv2d(c4(b), c4(w2), 1, pads(1, 1, 1, 1))], 3); } },
   // depthwise
-  {
-    name: 'depthwiseConv2d 3x3 same',
-    shapes: [
-      [2, 8, 8, 4],
-      [3, 3, 4, 1],
-    ],
-    f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 1, 'same'),
-  },
-  {
-    name: 'depthwiseConv2d explicit pads stride 2',
-    shapes: [
-      [2, 9, 9, 4],
-      [3, 3, 4, 1],
-    ],
-    f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 2, pads(1, 1, 1, 1)),
-  },
-  {
-    name: 'depthwiseConv2d multiplier 2 explicit pads',
-    shapes: [
-      [2, 7, 7, 3],
-      [3, 3, 3, 2],
-    ],
-    f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 1, pads(1, 1, 1, 1)),
-  },
-  {
-    name: 'depthwiseConv2d dilation 2 (forward)',
-    shapes: [
-      [1, 9, 9, 3],
-      [3, 3, 3, 1],
-    ],
-    f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 1, 'same', 'NHWC', 2),
-    grad: false,
-  },
+  { name: 'depthwiseConv2d 3x3 same', shapes: [[2, 8, 8, 4], [3, 3, 4, 1]], f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 1, 'same') },
+  { name: 'depthwiseConv2d explicit pads stride 2', shapes: [[2, 9, 9, 4], [3, 3, 4, 1]], f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 2, pads(1, 1, 1, 1)) },
+  { name: 'depthwiseConv2d multiplier 2 explicit pads', shapes: [[2, 7, 7, 3], [3, 3, 3, 2]], f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 1, pads(1, 1, 1, 1)) },
+  { name: 'depthwiseConv2d dilation 2 (forward)', shapes: [[1, 9, 9, 3], [3, 3, 3, 1]], f: (x, w) => tf.depthwiseConv2d(c4(x), c4(w), 1, 'same', 'NHWC', 2), grad: false },
   // batch-norm-like math (training-mode BN as @dyrep/nn computes it), moments
   {
     name: 'batch norm (moments, rsqrt, scale, shift) + relu',
@@ -171,14 +60,7 @@ const CASES: Case[] = [
       return tf.relu(tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b));
     },
   },
-  {
-    name: 'moments (keepDims)',
-    shapes: [[3, 4, 4, 5]],
-    f: (x) => {
-      const m = tf.moments(x, [0, 1, 2], true);
-      return [m.mean, m.variance];
-    },
-  },
+  { name: 'moments (keepDims)', shapes: [[3, 4, 4, 5]], f: (x) => { const m = tf.moments(x, [0, 1, 2], true); return [m.mean, m.variance]; } },
   // pools
   { name: 'maxPool 3x3 stride 2 valid on a -inf-padded input', shapes: [[2, 8, 8, 3]], f: (x) => tf.maxPool(c4(tf.pad(x, pads(1, 1, 1, 1), -1e9)), 3, 2, 'valid') },
   { name: 'maxPool 2x2 stride 2 same', shapes: [[2, 7, 7, 3]], f: (x) => tf.maxPool(c4(x), 2, 2, 'same') },
@@ -186,22 +68,8 @@ const CASES: Case[] = [
   { name: 'avgPool 3x3 stride 1 on a zero-padded input', shapes: [[2, 6, 6, 3]], f: (x) => tf.avgPool(c4(tf.pad(x, pads(1, 1, 1, 1))), 3, 1, 'valid') },
   { name: 'avgPool 2x2 stride 2', shapes: [[2, 8, 8, 3]], f: (x) => tf.avgPool(c4(x), 2, 2, 'valid') },
   // dense, heads, losses
-  {
-    name: 'matMul',
-    shapes: [
-      [6, 10],
-      [10, 4],
-    ],
-    f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-  },
-  {
-    name: 'matMul transposed',
-    shapes: [
-      [10, 6],
-      [4, 10],
-    ],
-    f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, true),
-  },
+  { name: 'matMul', shapes: [[6, 10], [10, 4]], f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) },
+  { name: 'matMul transposed', shapes: [[10, 6], [4, 10]], f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, true) },
   { name: 'global average pool (mean over H, W)', shapes: [[3, 5, 5, 4]], f: (x) => tf.mean(x, [1, 2]) },
   { name: 'softmax', shapes: [[5, 7]], f: (x) => tf.softmax(tf.mul(x, 3)) },
   { name: 'logSoftmax', shapes: [[5, 7]], f: (x) => tf.logSoftmax(tf.mul(x, 3)) },
@@ -209,70 +77,23 @@ const CASES: Case[] = [
   { name: 'max and min (reductions)', shapes: [[4, 6]], f: (x) => [tf.max(x, 1), tf.min(x, 0)] },
   // elementwise
   { name: 'add, mul, sub, div with broadcasting', shapes: [[3, 4, 5], [5], [4, 1]], f: (a, b, c) => tf.div(tf.sub(tf.mul(tf.add(a, b), c), b), pos(c)) },
-  {
-    name: 'addN',
-    shapes: [
-      [4, 5],
-      [4, 5],
-      [4, 5],
-    ],
-    f: (a, b, c) => tf.addN([a, b, c]),
-  },
+  { name: 'addN', shapes: [[4, 5], [4, 5], [4, 5]], f: (a, b, c) => tf.addN([a, b, c]) },
   { name: 'sqrt, rsqrt, pow', shapes: [[4, 5]], f: (x) => [tf.sqrt(pos(x)), tf.rsqrt(pos(x)), tf.pow(pos(x), 1.5)] },
   { name: 'relu, sigmoid, softplus, abs, neg', shapes: [[4, 5]], f: (x) => [tf.relu(x), tf.sigmoid(x), tf.softplus(x), tf.abs(x), tf.neg(x)] },
-  {
-    name: 'maximum',
-    shapes: [
-      [4, 5],
-      [4, 5],
-    ],
-    f: (a, b) => tf.maximum(a, b),
-  },
+  { name: 'maximum', shapes: [[4, 5], [4, 5]], f: (a, b) => tf.maximum(a, b) },
   { name: 'norm', shapes: [[4, 5]], f: (x) => tf.norm(x) },
   // shapes and data movement
   { name: 'pad (explicit, constant)', shapes: [[2, 4, 4, 3]], f: (x) => tf.pad(x, pads(1, 2, 0, 1)) },
-  {
-    name: 'concat and split',
-    shapes: [
-      [2, 3, 4],
-      [2, 3, 2],
-    ],
-    f: (a, b) => tf.split(tf.concat([a, b], 2), [1, 5], 2),
-  },
-  {
-    name: 'slice, stack, reshape, transpose, broadcastTo',
-    shapes: [
-      [3, 4, 5],
-      [1, 5],
-    ],
-    f: (x, y) => [tf.reshape(tf.slice(x, [1, 0, 2], [2, 3, 3]), [6, 3]), tf.stack([x, x], 1), tf.transpose(x, [2, 0, 1]), tf.broadcastTo(y, [4, 5])],
-  },
+  { name: 'concat and split', shapes: [[2, 3, 4], [2, 3, 2]], f: (a, b) => tf.split(tf.concat([a, b], 2), [1, 5], 2) },
+  { name: 'slice, stack, reshape, transpose, broadcastTo', shapes: [[3, 4, 5], [1, 5]], f: (x, y) => [tf.reshape(tf.slice(x, [1, 0, 2], [2, 3, 3]), [6, 3]), tf.stack([x, x], 1), tf.transpose(x, [2, 0, 1]), tf.broadcastTo(y, [4, 5])] },
   // Forward only: tfjs 4.22's cpu ResizeBilinearGrad returns H and W swapped when H ≠ W; @dyrep/data
   // resizes images without gradients.
   { name: 'resizeBilinear (forward)', shapes: [[2, 4, 5, 3]], f: (x) => tf.image.resizeBilinear(c4(x), [7, 6]), grad: false },
   { name: 'resizeBilinear square (forward and gradient)', shapes: [[2, 5, 5, 3]], f: (x) => tf.image.resizeBilinear(c4(x), [8, 8]) },
   // forward-only integer and boolean ops
   { name: 'oneHot', shapes: [[8]], f: (x) => tf.oneHot(intIn(x, 10) as tf.Tensor1D, 10), grad: false, exact: true },
-  {
-    name: 'topk (values and indices)',
-    shapes: [[4, 12]],
-    f: (x) => {
-      const r = tf.topk(x, 3);
-      return [r.values, r.indices];
-    },
-    grad: false,
-    exact: true,
-  },
-  {
-    name: 'argMax, equal, greaterEqual, all, cast',
-    shapes: [
-      [5, 7],
-      [5, 7],
-    ],
-    f: (a, b) => [tf.argMax(a, 1), tf.cast(tf.equal(tf.argMax(a, 1), tf.argMax(b, 1)), 'float32'), tf.cast(tf.greaterEqual(a, b), 'int32'), tf.all(tf.greaterEqual(tf.abs(a), 0))],
-    grad: false,
-    exact: true,
-  },
+  { name: 'topk (values and indices)', shapes: [[4, 12]], f: (x) => { const r = tf.topk(x, 3); return [r.values, r.indices]; }, grad: false, exact: true },
+  { name: 'argMax, equal, greaterEqual, all, cast', shapes: [[5, 7], [5, 7]], f: (a, b) => [tf.argMax(a, 1), tf.cast(tf.equal(tf.argMax(a, 1), tf.argMax(b, 1)), 'float32'), tf.cast(tf.greaterEqual(a, b), 'int32'), tf.all(tf.greaterEqual(tf.abs(a), 0))], grad: false, exact: true },
   // a softmax cross-entropy step through conv + BN + pool + dense, as the classification task does
   {
     name: 'conv-bn-relu-pool-dense cross-entropy loss',
