@@ -26,6 +26,18 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
     if (w) weights.push([layer, w]);
     return y;
   };
+  /** `x` zero-padded by `[top, bottom, left, right]` in a layer named after `module`. */
+  const zeroPad = (x: Sym, [top, bottom, left, right]: readonly number[], module: string): Sym =>
+    apply(
+      tfl.layers.zeroPadding2d({
+        padding: [
+          [top, bottom],
+          [left, right],
+        ],
+        name: uniqueName(module, 'pad'),
+      }),
+      x,
+    );
   const sym = new Map<number, Sym>();
   const skip = new Set<GraphNode>();
   const get = (id: number, node: GraphNode): Sym => view.loweredOperand(sym, id, node);
@@ -96,17 +108,7 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
           if (node.attrs.dataFormat && node.attrs.dataFormat !== 'NHWC') throw view.unsupported(node, `data format ${String(node.attrs.dataFormat)}`);
           let x = get(node.inputs.x, node);
           const { pad, mode } = paddingArg(node);
-          if (pad)
-            x = apply(
-              tfl.layers.zeroPadding2d({
-                padding: [
-                  [pad[0], pad[1]],
-                  [pad[2], pad[3]],
-                ],
-                name: uniqueName(m, 'pad'),
-              }),
-              x,
-            );
+          if (pad) x = zeroPad(x, pad, m);
           const [kh, kw, ci, co] = filter.shape;
           const depthwise = node.kernel === 'DepthwiseConv2dNative';
           const channels = depthwise ? ci * co : co;
@@ -206,19 +208,7 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
           if (value !== 0 && !(value === -Infinity && poolOnly && nonNegative(node.inputs.x))) {
             throw view.unsupported(node, `padding with ${value} (Keras pads with zeros; −∞ padding before a max-pool is supported only for non-negative inputs such as ReLU outputs)`);
           }
-          set(
-            out,
-            apply(
-              tfl.layers.zeroPadding2d({
-                padding: [
-                  [p[1][0], p[1][1]],
-                  [p[2][0], p[2][1]],
-                ],
-                name: uniqueName(m, 'pad'),
-              }),
-              get(node.inputs.x, node),
-            ),
-          );
+          set(out, zeroPad(get(node.inputs.x, node), [...p[1], ...p[2]], m));
           break;
         }
         case 'MaxPool':
@@ -227,16 +217,7 @@ export function lowerToLayersModel(view: GraphView, inputSize: [number, number, 
           const { pad, mode } = paddingArg(node);
           if (pad) {
             if (node.kernel === 'AvgPool' || !nonNegative(node.inputs.x)) throw view.unsupported(node, 'explicit pooling padding');
-            x = apply(
-              tfl.layers.zeroPadding2d({
-                padding: [
-                  [pad[0], pad[1]],
-                  [pad[2], pad[3]],
-                ],
-                name: uniqueName(m, 'pad'),
-              }),
-              x,
-            );
+            x = zeroPad(x, pad, m);
           }
           const args = { poolSize: pairAttr(node.attrs.filterSize, 'filterSize'), strides: pairAttr(node.attrs.strides, 'strides'), padding: mode };
           const layer = node.kernel === 'MaxPool' ? tfl.layers.maxPooling2d({ ...args, name: uniqueName(m, 'maxpool') }) : tfl.layers.averagePooling2d({ ...args, name: uniqueName(m, 'avgpool') });
