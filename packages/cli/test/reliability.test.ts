@@ -186,6 +186,19 @@ describe('dyrep under faults (issue #13)', function () {
     expect(rows).to.deep.equal([0, 1]);
   });
 
+  it('5: dyrep detect train locks its --out the same way', async () => {
+    const out = join(dir, 'detect-locked');
+    const detect = ['detect', 'train', '--generate', '48,16', '--canvas', '64', '--width', '0.0625', '--neck-channels', '8', '--epochs', '1', '--batch-size', '16', '--backend', 'wasm'];
+    const first = startUntil([...detect, '--out', out], /data: /);
+    await first.ready;
+    const second = await dyrepHere([...detect, '--seed', '1', '--out', out, '--force']);
+    expect(second.code).to.equal(1);
+    expect(dyrepLine(second)[0]).to.match(new RegExp(`^dyrep: '${out}' is in use by another run \\(pid ${first.child.pid} on .+\\); wait for it to finish`));
+    const done = await first.exited;
+    expect(done.code, done.stderr).to.equal(0);
+    expect(existsSync(join(out, 'summary.json'))).to.equal(true);
+  });
+
   // case 8: --out on procfs hung; on a file it gave raw EEXIST; export --force deleted any directory
   it('8: output paths are checked up front, and export --force replaces only a previous export', async () => {
     // it used to spin forever: killed after 3 minutes (a start takes seconds), it would print nothing

@@ -11,7 +11,7 @@ import { MetricsLog, Trainer, silentProgress, warmupCosineSchedule, type EpochRe
 import { createProgress } from '@dyrep/trainer/node';
 import { ConfigError } from '../config/load-config';
 import type { DetectConfig } from '../config/detect-schema';
-import { directoryStorage, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
+import { directoryStorage, lockRunDirectory, prepareOutputDirectory, writeFileAtomic, writeJsonAtomic } from '@dyrep/core/node';
 import { renderReport } from '../report/report-html';
 import { detectionSummaryRows } from '../report/detection-summary';
 import { loadBackbone } from './detection-backbone';
@@ -50,9 +50,20 @@ export interface DetectionRunOptions {
  * `dyrep detect train`: fine-tunes a CenterNet-style detector with the same trainer and plugins as
  * classification, from scratch or from a `dyrep train` run's backbone; evaluates COCO mAP each
  * epoch, checkpoints every epoch (`--resume` continues), fuses the result and re-evaluates it, and
- * writes the validation detections, `summary.json` and `report.html`.
+ * writes the validation detections, `summary.json` and `report.html`. `--out` is checked up front
+ * and locked while the run uses it, as `dyrep train` does.
  */
 export async function runDetectionTraining(c: DetectConfig, options: DetectionRunOptions = {}): Promise<DetectionSummary> {
+  await prepareOutputDirectory(c.out);
+  const lock = await lockRunDirectory(c.out);
+  try {
+    return await detectLocked(c, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function detectLocked(c: DetectConfig, options: DetectionRunOptions): Promise<DetectionSummary> {
   const checkpoint = join(c.out, 'checkpoint', 'last.ckpt');
   if (c.resume && !existsSync(checkpoint)) throw new ConfigError(`--resume: no checkpoint at '${checkpoint}'`);
   if (!c.resume && (existsSync(checkpoint) || existsSync(join(c.out, 'summary.json'))) && !options.overwrite) {
