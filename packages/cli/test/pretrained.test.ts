@@ -69,6 +69,17 @@ const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return d / s;
 };
 
+/** `r` exited with `code` and wrote exactly one `dyrep: ` line on stderr, the last one, matching `message`. */
+function expectOneLineRefusal(r: { code: number; stderr: string }, code: number, message: RegExp, label: string): void {
+  expect(r.code, label).to.equal(code);
+  const lines = r.stderr.trim().split('\n');
+  expect(
+    lines.filter((l) => l.startsWith('dyrep: ')),
+    r.stderr,
+  ).to.have.length(1);
+  expect(lines[lines.length - 1]).to.match(message);
+}
+
 describe('pretrained weights through the dyrep command', function () {
   this.timeout(300000);
   useBackend('wasm');
@@ -185,13 +196,7 @@ describe('pretrained weights through the dyrep command', function () {
     for (const [flags, message, code] of cases) {
       const out = join(dir, `bad-${flags.length}-${message.source.length}`);
       const r = await dyrep(['train', '--config', tiny, '--stem', 'imagenet', '--backend', 'wasm', '--train-limit', '64', '--test-limit', '32', '--out', out, ...flags]);
-      expect(r.code, flags.join(' ')).to.equal(code);
-      const lines = r.stderr.trim().split('\n');
-      expect(
-        lines.filter((l) => l.startsWith('dyrep: ')),
-        r.stderr,
-      ).to.have.length(1);
-      expect(lines[lines.length - 1]).to.match(message);
+      expectOneLineRefusal(r, code, message, flags.join(' '));
       expect(existsSync(join(out, 'checkpoint')), `${flags.join(' ')} wrote a checkpoint`).to.equal(false);
     }
   });
@@ -218,13 +223,7 @@ describe('pretrained weights through the dyrep command', function () {
     for (const [file, flags, message, code] of cases) {
       const out = join(dir, `bad-export-${cases.findIndex((c) => c[0] === file && c[1] === flags)}.${flags[1]}`);
       const r = await dyrep(['export', '--pretrained', file, '--model', 'resnet18', '--width', '0.0625', '--input-size', '64', ...flags, '--out', out, '--backend', 'wasm']);
-      expect(r.code, `${file} ${flags.join(' ')}`).to.equal(code);
-      const lines = r.stderr.trim().split('\n');
-      expect(
-        lines.filter((l) => l.startsWith('dyrep: ')),
-        r.stderr,
-      ).to.have.length(1);
-      expect(lines[lines.length - 1]).to.match(message);
+      expectOneLineRefusal(r, code, message, `${file} ${flags.join(' ')}`);
       expect(existsSync(out), `${file} ${flags.join(' ')} wrote ${out}`).to.equal(false);
     }
   });
